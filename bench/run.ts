@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: throughput, p50/p99 latency, server CPU and peak memory for the core FHIR
+ * interactions on SQLite and PostgreSQL, at concurrency 1 and 10, against floors measured in the
+ * same run (a bare Node HTTP server; a raw insert into the same engine). Prints a table and
+ * rewrites the results section of BENCHMARKS.md. The machine is shared and noisy: read ratios.
+ *
+ * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG.
+ */
+import autocannon from 'autocannon';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { condition, patient, transactionBundle } from './fixtures.js';
+import { processStats } from './process-stats.js';
+import { postgresInsertFloor, sqliteInsertFloor } from './raw-insert-floor.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const PG_ADMIN = process.env.HANDOVER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,sqlite-full,postgres').split(',');
+
+interface Row {
+  engine: string;
+  scenario: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  peakMb: number;
+  errors: number;
+  floor: number;
+  ratio: number;
+}
+
+const rows: Row[] = [];
+const floors: Record<string, number> = {};
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function load(url: string, connections: number, options: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
+  const result = await autocannon({
+    url, connections, duration: SECONDS, method: options.method ?? 'GET',
+    headers: { 'content-type': 'application/fhir+json', ...(options.headers ?? {}) },
+    ...(options.body ? { body: options.body } : {}),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+async function measureFloors(): Promise<void> {
+  log('• floor: bare Node HTTP server');
+  const port = 18080;
+  const child = fork(new URL('./bare-http-floor.mjs', import.meta.url), [], { env: { ...process.env, PORT: String(port), FLOOR_BODY: JSON.stringify(patient) } });
+  await new Promise((resolve) => child.once('message', resolve));
+  for (const connections of [1, 10]) {
+    floors[`get-${connections}`] = (await load(`http://127.0.0.1:${port}/fhir/Patient/x`, connections)).rps;
+    floors[`post-${connections}`] = (await load(`http://127.0.0.1:${port}/fhir/Patient`, connections, { method: 'POST', body: JSON.stringify(patient) })).rps;
+  }
+  child.kill();
+  log(`  GET ${floors['get-10']!.toFixed(0)}/s, POST ${floors['post-10']!.toFixed(0)}/s at concurrency 10`);
+}
+
+async function startServer(db: string, synchronous: string, port: number): Promise<ChildProcess> {
+  const entry = existsSync('dist/src/cli/main.js') ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const child = spawn(process.execPath, [...entry, 'serve', '--port', String(port), '--db', db, '--log-level', 'warn',
+    '--sample-data', 'false', '--sqlite-synchronous', synchronous], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(`http://127.0.0.1:${port}/readyz`);
+  return child;
+}
+
+async function post(url: string, body: unknown): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  return response.json();
+}
+
+async function benchEngine(engine: string): Promise<void> {
+  const port = 18081;
+  let db: string;
+  let cleanup: () => Promise<void>;
+  let storageFloor: number;
+  const synchronous = engine === 'sqlite-full' ? 'full' : 'normal';
+  if (engine.startsWith('sqlite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'handover-bench-'));
+    db = `sqlite:${join(dir, 'bench.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    storageFloor = sqliteInsertFloor(join(dir, 'floor.db'), JSON.stringify(patient), synchronous, Math.min(SECONDS, 3));
+  } else {
+    const name = `handover_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    try {
+      await admin.connect();
+    } catch {
+      log(`• ${engine}: skipped — ${PG_ADMIN} is unreachable`);
+      return;
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN);
+    url.pathname = `/${name}`;
+    db = url.toString();
+    cleanup = async () => {
+      const dropper = new pg.Client({ connectionString: PG_ADMIN });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    };
+    storageFloor = await postgresInsertFloor(db, JSON.stringify(patient), 10, Math.min(SECONDS, 3));
+  }
+  floors[`insert-${engine}`] = storageFloor;
+  log(`• ${engine}: raw insert floor ${storageFloor.toFixed(0)}/s`);
+  const server = await startServer(db, synchronous, port);
+  const base = `http://127.0.0.1:${port}/fhir`;
+  const subject = (await post(`${base}/Patient`, patient)).id as string;
+  for (let i = 0; i < 10; i++) await post(`${base}/Condition`, condition(subject, i % 2 === 0 ? 'problem-list-item' : 'encounter-diagnosis'));
+
+  const scenarios: { name: string; floorKey: string; url: string; method?: string; body?: string; engines?: string[] }[] = [
+    { name: 'create Patient', floorKey: 'post', url: `${base}/Patient`, method: 'POST', body: JSON.stringify(patient) },
+    { name: 'create Condition', floorKey: 'post', url: `${base}/Condition`, method: 'POST', body: JSON.stringify(condition(subject)) },
+    { name: 'read Patient', floorKey: 'get', url: `${base}/Patient/${subject}` },
+    { name: 'search Condition?patient&category', floorKey: 'get', url: `${base}/Condition?patient=${subject}&category=problem-list-item&_count=10` },
+    { name: 'transaction (50 entries)', floorKey: 'post', url: base, method: 'POST', body: JSON.stringify(transactionBundle()) },
+  ];
+  for (const scenario of scenarios) {
+    if (engine === 'sqlite-full' && !scenario.name.startsWith('create')) continue;
+    for (const connections of [1, 10]) {
+      const before = processStats(server.pid!);
+      const result = await load(scenario.url, connections, { method: scenario.method ?? 'GET', ...(scenario.body ? { body: scenario.body } : {}) });
+      const after = processStats(server.pid!);
+      const floor = floors[`${scenario.floorKey}-${connections}`]!;
+      const row: Row = {
+        engine, scenario: scenario.name, connections, rps: result.rps, p50: result.p50, p99: result.p99,
+        cpu: (after.cpuSeconds - before.cpuSeconds) / SECONDS * 100, peakMb: after.peakRssMb, errors: result.errors,
+        floor, ratio: result.rps / floor,
+      };
+      rows.push(row);
+      log(`  ${scenario.name.padEnd(36)} c=${String(connections).padEnd(3)} ${row.rps.toFixed(0).padStart(6)}/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ratio ${row.ratio.toFixed(3)}${row.errors ? `  errors ${row.errors}` : ''}`);
+    }
+  }
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await cleanup();
+}
+
+function table(): string {
+  const header = '| engine | scenario | conc. | req/s | p50 ms | p99 ms | server CPU % | peak RSS MB | floor req/s | ratio | errors |\n|---|---|---|---|---|---|---|---|---|---|---|';
+  const lines = rows.map((r) => `| ${r.engine} | ${r.scenario} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${r.floor.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.errors} |`);
+  const floorLines = Object.entries(floors).map(([k, v]) => `- ${k}: ${v.toFixed(0)}/s`);
+  const creates = rows.filter((r) => r.scenario === 'create Patient' && r.connections === 10);
+  const storageRatios = creates.map((r) => `- ${r.engine}: create Patient at c=10 is ${(r.rps / floors[`insert-${r.engine}`]!).toFixed(3)} × the raw insert floor`);
+  return `${header}\n${lines.join('\n')}\n\nFloors measured in the same run (bare HTTP: \`get-N\`/\`post-N\` at concurrency N; raw insert of the same JSON, one row per transaction):\n${floorLines.join('\n')}\n\nStorage ratios:\n${storageRatios.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  log(`Handover benchmark: ${SECONDS} s per scenario, ${cpus().length} cores, Node ${process.version}`);
+  await measureFloors();
+  for (const engine of ENGINES) await benchEngine(engine);
+  const results = table();
+  log(`\n${results}`);
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const section = `<!-- results:start -->\nMeasured ${stamp} UTC on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, load generator (autocannon) on the same machine, ${SECONDS} s per row. Command: \`npm run bench\`.\n\n${results}<!-- results:end -->`;
+  const file = 'BENCHMARKS.md';
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const updated = existing.includes('<!-- results:start -->')
+    ? existing.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section)
+    : `${existing}\n${section}\n`;
+  writeFileSync(file, updated);
+  log(`results written to ${file}`);
+}
+
+await main();

@@ -1,0 +1,3 @@
+export { systemClock, type Clock } from './clock.js';
+export { newId, isFhirId } from './ids.js';
+export { createLogger, type Logger } from './log.js';

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { addServeCommand } from './serve-command.js';
+import { addSeedCommand } from './seed-command.js';
+
+/** `handover <command>`: composition only; each command lives in its own file. */
+const program = new Command('handover')
+  .description('Share a patient\'s chart with an outside service under SMART on FHIR authorization.\n'
+    + 'Every option can also be set with its HANDOVER_* environment variable; flags win.')
+  .showHelpAfterError();
+addServeCommand(program);
+addSeedCommand(program);
+await program.parseAsync(process.argv);

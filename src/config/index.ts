@@ -1,0 +1,2 @@
+export { OPTIONS, ConfigError, type Config, type Mode, type OptionSpec, type SqliteSynchronous } from './options.js';
+export { loadConfig } from './load-config.js';

@@ -1,0 +1,116 @@
+/**
+ * Every configuration option, in one table: its flag, environment variable, default and
+ * description. The CLI help, the README table and start-up validation are all generated from it,
+ * so documentation cannot drift from the code.
+ */
+export type Mode = 'sandbox' | 'production';
+export type SqliteSynchronous = 'normal' | 'full';
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  db: string;
+  mode: Mode;
+  trustProxy: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  maxBodyBytes: number;
+  sqliteSynchronous: SqliteSynchronous;
+  logLevel: string;
+  /** Load the sample data into an empty database at start (sandbox mode only). */
+  sampleData: boolean;
+}
+
+export interface OptionSpec<K extends keyof Config = keyof Config> {
+  key: K;
+  flag: string;
+  env: string;
+  valueName?: string;
+  description: string;
+  /** Shown in help; `undefined` means "derived" and `derivedNote` explains from what. */
+  defaultValue: Config[K] | undefined;
+  derivedNote?: string;
+  parse(raw: string): Config[K];
+}
+
+function integer(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+    }
+    return n;
+  };
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[]) {
+  return (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+}
+
+function boolean(name: string) {
+  return (raw: string): boolean => {
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  };
+}
+
+function absoluteUrl(name: string) {
+  return (raw: string): string => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+}
+
+function dbUrl(raw: string): string {
+  if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  throw new ConfigError(`db must be sqlite:<path> or postgres://…, got "${raw}"`);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const text = (raw: string): string => raw;
+
+export const OPTIONS: OptionSpec[] = [
+  { key: 'port', flag: '--port', env: 'HANDOVER_PORT', valueName: 'n', defaultValue: 8080,
+    description: 'TCP port to listen on (0 picks a free one)', parse: integer('port', 0, 65535) },
+  { key: 'host', flag: '--host', env: 'HANDOVER_HOST', valueName: 'addr', defaultValue: '127.0.0.1',
+    description: 'interface to listen on; sandbox mode only allows loopback', parse: text },
+  { key: 'baseUrl', flag: '--base-url', env: 'HANDOVER_BASE_URL', valueName: 'url', defaultValue: undefined,
+    derivedNote: 'http://localhost:<port>', description: 'public base URL; the FHIR base is <base-url>/fhir',
+    parse: absoluteUrl('base-url') },
+  { key: 'db', flag: '--db', env: 'HANDOVER_DB', valueName: 'url', defaultValue: 'sqlite:./data/handover.db',
+    description: 'database: sqlite:<file> (embedded) or postgres://user@host/db', parse: dbUrl },
+  { key: 'mode', flag: '--mode', env: 'HANDOVER_MODE', valueName: 'mode', defaultValue: 'sandbox',
+    description: 'sandbox (sample data, loopback, open registration) or production', parse: oneOf('mode', ['sandbox', 'production'] as const) },
+  { key: 'trustProxy', flag: '--trust-proxy', env: 'HANDOVER_TRUST_PROXY', valueName: 'bool', defaultValue: false,
+    description: 'honour X-Forwarded-* from a TLS-terminating reverse proxy', parse: boolean('trust-proxy') },
+  { key: 'tlsCert', flag: '--tls-cert', env: 'HANDOVER_TLS_CERT', valueName: 'file', defaultValue: undefined,
+    description: 'PEM certificate to serve HTTPS directly (with --tls-key)', parse: text },
+  { key: 'tlsKey', flag: '--tls-key', env: 'HANDOVER_TLS_KEY', valueName: 'file', defaultValue: undefined,
+    description: 'PEM private key for --tls-cert', parse: text },
+  { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'HANDOVER_MAX_BODY_BYTES', valueName: 'n', defaultValue: 16 * 1024 * 1024,
+    description: 'largest accepted request body; larger ones get 413', parse: integer('max-body-bytes', 1024, 1024 ** 3) },
+  { key: 'sqliteSynchronous', flag: '--sqlite-synchronous', env: 'HANDOVER_SQLITE_SYNCHRONOUS', valueName: 'level', defaultValue: 'normal',
+    description: 'normal: survives a process crash; full: also survives power loss (slower)', parse: oneOf('sqlite-synchronous', ['normal', 'full'] as const) },
+  { key: 'logLevel', flag: '--log-level', env: 'HANDOVER_LOG_LEVEL', valueName: 'level', defaultValue: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+  { key: 'sampleData', flag: '--sample-data', env: 'HANDOVER_SAMPLE_DATA', valueName: 'bool', defaultValue: true,
+    description: 'load the sample data set into an empty database (sandbox mode only)', parse: boolean('sample-data') },
+];

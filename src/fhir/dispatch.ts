@@ -1,0 +1,48 @@
+import { isFhirId } from '../base/index.js';
+import { invalid, isResourceType, notFound, notSupported } from '../model/index.js';
+import type { StoreTransaction } from '../storage/index.js';
+import type { FhirContext } from './fhir-context.js';
+import type { FhirRequest, FhirResponse } from './fhir-request.js';
+import { processBundle } from './bundle/process-bundle.js';
+import { capabilityStatement } from './interactions/capabilities.js';
+import { FHIR_ROUTES, matchRoute } from './routes.js';
+
+/**
+ * Runs one FHIR interaction. With `tx`, reads and writes join that transaction (a Bundle
+ * transaction entry); without, each write gets its own.
+ */
+export async function dispatch(ctx: FhirContext, request: FhirRequest, tx?: StoreTransaction): Promise<FhirResponse> {
+  if (request.path.length === 0 && request.method === 'POST') {
+    if (tx) throw invalid('A Bundle cannot be nested inside a transaction');
+    return processBundle(ctx, request.body, (entryRequest, entryTx) => dispatch(ctx, entryRequest, entryTx));
+  }
+  if (request.path.length === 1 && request.path[0] === 'metadata' && (request.method === 'GET' || request.method === 'HEAD')) {
+    return { status: 200, body: capabilityStatement(ctx) };
+  }
+  const matched = matchRoute(request);
+  if (!matched) return unrouted(request);
+  const { type, id } = matched.params;
+  if (type !== undefined && !isResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
+  if (id !== undefined && !isFhirId(id)) throw invalid(`"${id}" is not a valid FHIR id`);
+  return matched.route.handle({
+    ctx,
+    request,
+    params: matched.params,
+    db: tx ?? ctx.store,
+    write: tx ? (work) => work(tx) : (work) => ctx.store.transaction(work),
+  });
+}
+
+function unrouted(request: FhirRequest): never {
+  const first = request.path[0];
+  if (first !== undefined && !first.startsWith('$') && !first.startsWith('_') && first !== 'metadata' && !isResourceType(first)) {
+    throw notFound(`Unknown resource type "${first}"`);
+  }
+  const samePath = FHIR_ROUTES.some((route) => route.pattern.length === request.path.length);
+  if ((request.method === 'PUT' || request.method === 'DELETE') && request.path.length === 1) {
+    throw invalid(`${request.method} on a type needs search parameters (a conditional ${request.method === 'PUT' ? 'update' : 'delete'})`);
+  }
+  throw samePath
+    ? notSupported(`${request.method} is not supported on /${request.path.join('/')}`, 405)
+    : notFound(`No FHIR interaction at /${request.path.join('/')}`);
+}

@@ -1,0 +1,13 @@
+import type { Clock, Logger } from '../base/index.js';
+import type { Mode } from '../config/index.js';
+import type { Store } from '../storage/index.js';
+
+/** What every FHIR interaction needs, built once by http/app.ts and passed down. */
+export interface FhirContext {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  mode: Mode;
+  /** `<base-url>/fhir`, without a trailing slash. */
+  fhirBase: string;
+}

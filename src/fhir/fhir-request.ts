@@ -1,0 +1,28 @@
+import type { Resource } from '../model/index.js';
+
+/**
+ * A FHIR interaction independent of HTTP, so the REST routes and the entries of a batch or
+ * transaction Bundle go through exactly the same handlers.
+ */
+export interface FhirRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  /** Path segments below the FHIR base: `['Patient', '123', '_history', '2']`. */
+  path: string[];
+  query: [string, string][];
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: unknown;
+  /** A transaction pre-assigns create ids so `urn:uuid:` references resolve before writing. */
+  assignedId?: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  /** A resource, or pre-serialized JSON text (the stored bytes, to avoid a parse/stringify). */
+  body?: Resource | string;
+  headers?: Record<string, string>;
+  /** For Bundle entries: the resource's version and time. */
+  location?: string;
+  etag?: string;
+  lastModified?: string;
+}

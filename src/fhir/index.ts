@@ -1,0 +1,5 @@
+export { fhirPlugin } from './rest/fhir-plugin.js';
+export { dispatch } from './dispatch.js';
+export type { FhirContext } from './fhir-context.js';
+export type { FhirRequest, FhirResponse } from './fhir-request.js';
+export { loadResources } from './load-resources.js';

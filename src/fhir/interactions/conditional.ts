@@ -1,0 +1,16 @@
+import { multipleMatches, parseSearchRequest } from '../../model/index.js';
+import type { ResourceVersion, StoreReader } from '../../storage/index.js';
+
+/**
+ * Resolves the search of a conditional interaction (R4 §3.1.0.8): none → undefined, one → it,
+ * several → 412 Precondition Failed.
+ */
+export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string): Promise<ResourceVersion | undefined> {
+  const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
+  const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2 });
+  request.count = 2;
+  request.total = 'none';
+  const result = await db.search(request);
+  if (result.matches.length > 1) throw multipleMatches(`${what} criteria match more than one ${type}`);
+  return result.matches[0];
+}

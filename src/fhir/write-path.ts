@@ -1,0 +1,72 @@
+import type { Resource, StoredResource } from '../model/index.js';
+import { extractSearchIndex, validateResource, OperationOutcomeError, invalid } from '../model/index.js';
+import type { ResourceVersion, StoreTransaction } from '../storage/index.js';
+import type { FhirContext } from './fhir-context.js';
+
+/**
+ * The one write path: every create, update, patch, delete, Bundle entry and seed load goes
+ * through here, so validation, version numbering, the search index and the change log can never
+ * disagree with each other.
+ */
+
+/** Checks a request body is a valid resource of the expected type; throws an OperationOutcome. */
+export function checkResourceBody(body: unknown, expectedType: string): Resource {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('The request body must be a JSON object holding a FHIR resource', undefined, 400);
+  }
+  const resource = body as Resource;
+  if (resource.resourceType !== expectedType) {
+    throw invalid(`resourceType "${String(resource.resourceType)}" does not match the URL's ${expectedType}`, 'resourceType', 400);
+  }
+  const issues = validateResource(resource);
+  const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length > 0) throw new OperationOutcomeError(statusForIssues(errors.map((e) => e.code)), errors);
+  return resource;
+}
+
+/**
+ * R4 §3.1.0.8 and the issue: parse and structure errors are 400; a resource that is well formed
+ * but breaks a rule of the profile (cardinality, required element, required binding) is 422.
+ */
+function statusForIssues(codes: string[]): number {
+  return codes.every((code) => code === 'required' || code === 'code-invalid' || code === 'business-rule' || code === 'invariant') ? 422 : 400;
+}
+
+export interface WrittenVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: number;
+  json: string | null;
+  /** true when this write created the resource (or re-created it after a deletion). */
+  created: boolean;
+}
+
+/** Stamps id and meta, indexes, and stores the next version after `current`. */
+export async function storeVersion(ctx: FhirContext, tx: StoreTransaction, resource: Resource, id: string, current: ResourceVersion | undefined): Promise<WrittenVersion> {
+  const versionId = (current?.versionId ?? 0) + 1;
+  const lastUpdated = nextTimestamp(ctx, current);
+  const stored: StoredResource = {
+    ...resource,
+    id,
+    meta: { ...(resource.meta ?? {}), versionId: String(versionId), lastUpdated: new Date(lastUpdated).toISOString() },
+  } as StoredResource;
+  // Keep resourceType, id and meta first, as people read them.
+  const { resourceType, meta, id: _ignored, ...rest } = stored;
+  const json = JSON.stringify({ resourceType, id, meta, ...rest });
+  await tx.writeVersion({ resourceType, id, versionId, lastUpdated, json, index: extractSearchIndex(stored) });
+  return { resourceType, id, versionId, lastUpdated, json, created: !current || current.deleted };
+}
+
+export async function storeDeletion(ctx: FhirContext, tx: StoreTransaction, current: ResourceVersion): Promise<WrittenVersion> {
+  const versionId = current.versionId + 1;
+  const lastUpdated = nextTimestamp(ctx, current);
+  await tx.writeVersion({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, json: null, index: null });
+  return { resourceType: current.resourceType, id: current.id, versionId, lastUpdated, json: null, created: false };
+}
+
+/** lastUpdated never goes backwards within one resource's history, whatever the clock does. */
+function nextTimestamp(ctx: FhirContext, current: ResourceVersion | undefined): number {
+  const now = ctx.clock.now().getTime();
+  return current && current.lastUpdated >= now ? current.lastUpdated + 1 : now;
+}

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fhirPlugin, type FhirContext } from '../fhir/index.js';
+import type { Services } from './services.js';
+
+/**
+ * Builds the HTTP application without listening (tests inject or listen on port 0). Each surface
+ * is a plugin with its own error and not-found handling.
+ */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config, log } = services;
+  const https = config.tlsCert && config.tlsKey
+    ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+    : {};
+  const app = Fastify({
+    loggerInstance: log,
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    bodyLimit: config.maxBodyBytes,
+    // X-Forwarded-* is only believed when the operator says a proxy sits in front.
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ...https,
+  }) as unknown as FastifyInstance;
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await services.store.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+
+  const fhirContext: FhirContext = {
+    store: services.store,
+    clock: services.clock,
+    log,
+    mode: config.mode,
+    fhirBase: `${config.baseUrl}/fhir`,
+  };
+  await app.register(fhirPlugin, { prefix: '/fhir', ctx: fhirContext });
+  return app;
+}

@@ -1,0 +1,3 @@
+export { buildApp } from './app.js';
+export { startServer, type RunningServer } from './server.js';
+export type { Services } from './services.js';

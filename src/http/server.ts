@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { createLogger, systemClock, type Clock } from '../base/index.js';
+import type { Config } from '../config/index.js';
+import { loadResources } from '../fhir/index.js';
+import { sampleDataSet } from '../model/index.js';
+import { openStore } from '../storage/index.js';
+import { buildApp } from './app.js';
+import type { Services } from './services.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  /** The address actually bound (port 0 picks one). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, applies migrations, loads the sample data into an empty sandbox database,
+ * and listens. close() stops accepting, lets in-flight requests finish, then closes the store.
+ */
+export async function startServer(config: Config, overrides: { clock?: Clock } = {}): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
+  await store.migrate();
+  const services: Services = { config, store, clock: overrides.clock ?? systemClock, log };
+  const app = await buildApp(services);
+  if (config.mode === 'sandbox' && config.sampleData && (await store.countResources()) === 0) {
+    const resources = sampleDataSet();
+    await loadResources({ store, clock: services.clock, log, mode: config.mode, fhirBase: `${config.baseUrl}/fhir` }, resources);
+    log.info({ resources: resources.length }, 'loaded the sample data set into the empty database');
+  }
+  const address = await app.listen({ port: config.port, host: config.host });
+  log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    url: address,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function redact(db: string): string {
+  return db.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}

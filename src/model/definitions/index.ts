@@ -1,0 +1,3 @@
+export { resourceTypes, isResourceType, searchParamsOf, patientCompartmentParams } from './r4-definitions.js';
+export { branchesFor, splitTopLevelUnion } from './split-expression.js';
+export { summaryElements } from './summary-elements.js';

@@ -1,0 +1,6 @@
+export type * from './fhir-types.js';
+export * from './outcome/index.js';
+export * from './definitions/index.js';
+export * from './search/index.js';
+export * from './validation/index.js';
+export * from './synthetic/index.js';

@@ -1,0 +1,15 @@
+import { PostgresStore } from './postgres/postgres-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  sqliteSynchronous: 'normal' | 'full';
+  poolSize?: number;
+}
+
+/** `sqlite:<path>` or `postgres://…`; the only place that knows the engines exist. */
+export function openStore(url: string, options: OpenStoreOptions): Store {
+  if (url.startsWith('sqlite:')) return new SqliteStore(url.slice('sqlite:'.length), { synchronous: options.sqliteSynchronous });
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return new PostgresStore(url, options.poolSize);
+  throw new Error(`unsupported database URL: ${url}`);
+}

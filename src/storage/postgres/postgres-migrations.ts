@@ -1,0 +1,72 @@
+/**
+ * Numbered migrations, applied in order at start under an advisory lock (several processes may
+ * start at once) and recorded in `schema_migrations`. Never edit a released migration.
+ */
+export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE resources (
+        rid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        resource_type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated BIGINT NOT NULL,
+        deleted SMALLINT NOT NULL DEFAULT 0,
+        content TEXT,
+        UNIQUE (resource_type, id)
+      );
+      CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
+
+      -- The history doubles as the change log. seq values are handed out before commit, so
+      -- commits can land out of seq order; xid (the writing transaction) lets readers wait for
+      -- the oldest in-flight writer instead of skipping its rows (see readChanges).
+      CREATE TABLE resource_versions (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
+        rid BIGINT NOT NULL,
+        resource_type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated BIGINT NOT NULL,
+        superseded_at BIGINT,
+        deleted SMALLINT NOT NULL DEFAULT 0,
+        content TEXT,
+        UNIQUE (resource_type, id, version_id)
+      );
+      CREATE INDEX resource_versions_change_log ON resource_versions (xid, seq);
+      CREATE INDEX resource_versions_rid ON resource_versions (rid, seq);
+      CREATE INDEX resource_versions_type ON resource_versions (resource_type, seq);
+      CREATE INDEX resource_versions_updated ON resource_versions (last_updated);
+
+      CREATE TABLE sp_string (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT, normalized TEXT);
+      CREATE INDEX sp_string_lookup ON sp_string (resource_type, param, normalized text_pattern_ops);
+      CREATE INDEX sp_string_rid ON sp_string (rid);
+
+      CREATE TABLE sp_token (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, text TEXT);
+      CREATE INDEX sp_token_lookup ON sp_token (resource_type, param, code, system);
+      CREATE INDEX sp_token_rid ON sp_token (rid);
+
+      CREATE TABLE sp_reference (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, target_type TEXT, target_id TEXT, url TEXT);
+      CREATE INDEX sp_reference_lookup ON sp_reference (resource_type, param, target_id, target_type);
+      CREATE INDEX sp_reference_target ON sp_reference (target_id, target_type);
+      CREATE INDEX sp_reference_rid ON sp_reference (rid);
+
+      CREATE TABLE sp_date (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low DOUBLE PRECISION, high DOUBLE PRECISION);
+      CREATE INDEX sp_date_lookup ON sp_date (resource_type, param, low, high);
+      CREATE INDEX sp_date_rid ON sp_date (rid);
+
+      CREATE TABLE sp_number (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low DOUBLE PRECISION, high DOUBLE PRECISION);
+      CREATE INDEX sp_number_lookup ON sp_number (resource_type, param, low, high);
+      CREATE INDEX sp_number_rid ON sp_number (rid);
+
+      CREATE TABLE sp_quantity (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, low DOUBLE PRECISION, high DOUBLE PRECISION);
+      CREATE INDEX sp_quantity_lookup ON sp_quantity (resource_type, param, code, low);
+      CREATE INDEX sp_quantity_rid ON sp_quantity (rid);
+
+      CREATE TABLE sp_uri (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT);
+      CREATE INDEX sp_uri_lookup ON sp_uri (resource_type, param, value);
+      CREATE INDEX sp_uri_rid ON sp_uri (rid);
+    `,
+  },
+];

@@ -1,0 +1,141 @@
+import pg from 'pg';
+import type { SearchRequest } from '../../model/index.js';
+import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
+import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
+import { writeVersion } from '../sql/sql-writes.js';
+import { runSearch } from '../sql/run-search.js';
+import { StorageBadQuery } from '../storage-errors.js';
+import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+
+/** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
+const MIGRATION_LOCK = 7_100_001;
+
+/**
+ * The shared engine: many server processes against one PostgreSQL. Reads use the pool directly;
+ * a transaction holds one client from BEGIN to COMMIT.
+ */
+export class PostgresStore implements Store {
+  readonly engine = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly db;
+
+  constructor(connectionString: string, poolSize = 10) {
+    this.pool = new pg.Pool({ connectionString, max: poolSize });
+    this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
+    this.db = postgresExecutor(this.pool);
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+      const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
+      for (const migration of POSTGRES_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    } catch (error) {
+      throw normalizePostgresError(error);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      const result = await this.pool.query('SELECT MAX(version) AS v FROM schema_migrations');
+      return result.rows[0]?.v === POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;
+    } catch {
+      return false;
+    }
+  }
+
+  readCurrent(resourceType: string, id: string) {
+    return readCurrent(this.db, resourceType, id);
+  }
+
+  readVersion(resourceType: string, id: string, versionId: number) {
+    return readVersion(this.db, resourceType, id, versionId);
+  }
+
+  history(query: HistoryQuery) {
+    return readHistory(this.db, query);
+  }
+
+  search(request: SearchRequest) {
+    return runSearch(this.db, request);
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw normalizePostgresError(error);
+    }
+    const db = postgresExecutor(client);
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        readCurrent: (type, id) => readCurrent(db, type, id),
+        readVersion: (type, id, vid) => readVersion(db, type, id, vid),
+        history: (query) => readHistory(db, query),
+        search: (request) => runSearch(db, request),
+        readCurrentForUpdate: (type, id) => readCurrent(db, type, id, true),
+        writeVersion: (write) => writeVersion(db, write),
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw normalizePostgresError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Sequence numbers are handed out before commit, so a reader that only remembered "the highest
+   * seq seen" would skip a slower transaction's lower seq. Instead the change log is read in
+   * (xid, seq) order and only rows of transactions older than the snapshot's xmin — every one of
+   * them finished — are returned; a writer still in flight has xid ≥ xmin, so its rows, and every
+   * row after them, wait until it ends. The cursor is the last (xid, seq) returned.
+   */
+  async readChanges(cursor: string | null, limit: number): Promise<ChangeBatch> {
+    const [xid, seq] = cursor === null ? ['0', '0'] : cursor.split(':');
+    if (!/^\d+$/.test(xid ?? '') || !/^\d+$/.test(seq ?? '')) throw new StorageBadQuery('invalid change cursor');
+    const result = await this.pool.query(`SELECT seq, xid::text AS xid, resource_type, id, version_id, deleted, last_updated
+      FROM resource_versions
+      WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY xid, seq LIMIT $3`, [xid, seq, limit]).catch((error: unknown) => { throw normalizePostgresError(error); });
+    const rows = result.rows as Record<string, unknown>[];
+    const last = rows[rows.length - 1];
+    return {
+      changes: rows.map((row) => ({
+        resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
+        deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
+      })),
+      cursor: last ? `${String(last.xid)}:${String(last.seq)}` : cursor,
+    };
+  }
+
+  async countResources(): Promise<number> {
+    const result = await this.pool.query('SELECT COUNT(*) AS n FROM resources WHERE deleted = 0');
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,37 @@
+import type { HistoryQuery, Page, ResourceVersion } from '../store.js';
+import { StorageBadQuery } from '../storage-errors.js';
+import type { SqlExecutor } from './sql-executor.js';
+import { all, raw, sql, type Sql } from './sql-fragment.js';
+import { toVersion, VERSION_COLUMNS } from './version-rows.js';
+
+/** Reads shared by both engines: the SQL is the same, only the executor differs. */
+export async function readCurrent(db: SqlExecutor, resourceType: string, id: string, forUpdate = false): Promise<ResourceVersion | undefined> {
+  const lock = forUpdate ? raw(' FOR UPDATE') : raw('');
+  const rows = await db.query(sql`SELECT ${raw(VERSION_COLUMNS)} FROM resources WHERE resource_type = ${resourceType} AND id = ${id}${lock}`);
+  return rows[0] ? toVersion(rows[0]) : undefined;
+}
+
+export async function readVersion(db: SqlExecutor, resourceType: string, id: string, versionId: number): Promise<ResourceVersion | undefined> {
+  const rows = await db.query(sql`SELECT ${raw(VERSION_COLUMNS)} FROM resource_versions
+    WHERE resource_type = ${resourceType} AND id = ${id} AND version_id = ${versionId}`);
+  return rows[0] ? toVersion(rows[0]) : undefined;
+}
+
+/** Newest first; the cursor is the last seq seen, so pages stay stable while writes continue. */
+export async function readHistory(db: SqlExecutor, query: HistoryQuery): Promise<Page<ResourceVersion>> {
+  const where: Sql[] = [];
+  if (query.resourceType) where.push(sql`resource_type = ${query.resourceType}`);
+  if (query.id) where.push(sql`id = ${query.id}`);
+  if (query.since !== undefined) where.push(sql`last_updated >= ${query.since}`);
+  if (query.at) where.push(sql`last_updated < ${query.at.high} AND (superseded_at IS NULL OR superseded_at > ${query.at.low})`);
+  if (query.cursor !== undefined) {
+    const seq = Number(query.cursor);
+    if (!Number.isSafeInteger(seq)) throw new StorageBadQuery('invalid history cursor');
+    where.push(sql`seq < ${seq}`);
+  }
+  const rows = await db.query(sql`SELECT seq, ${raw(VERSION_COLUMNS)} FROM resource_versions
+    WHERE ${all(where)} ORDER BY seq DESC LIMIT ${query.count + 1}`);
+  const page = rows.slice(0, query.count);
+  const last = page[page.length - 1];
+  return { items: page.map(toVersion), next: rows.length > query.count && last ? String(last.seq) : undefined };
+}

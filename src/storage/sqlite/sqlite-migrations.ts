@@ -1,0 +1,68 @@
+/**
+ * Numbered migrations, applied in order at start and recorded in `schema_migrations`.
+ * Never edit a released migration: add the next number.
+ */
+export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE resources (
+        rid INTEGER PRIMARY KEY,
+        resource_type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        content TEXT,
+        UNIQUE (resource_type, id)
+      );
+      CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
+
+      -- The history doubles as the change log: seq is the monotonic change sequence.
+      CREATE TABLE resource_versions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        rid INTEGER NOT NULL,
+        resource_type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated INTEGER NOT NULL,
+        superseded_at INTEGER,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        content TEXT,
+        UNIQUE (resource_type, id, version_id)
+      );
+      CREATE INDEX resource_versions_rid ON resource_versions (rid, seq);
+      CREATE INDEX resource_versions_type ON resource_versions (resource_type, seq);
+      CREATE INDEX resource_versions_updated ON resource_versions (last_updated);
+
+      CREATE TABLE sp_string (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT, normalized TEXT);
+      CREATE INDEX sp_string_lookup ON sp_string (resource_type, param, normalized);
+      CREATE INDEX sp_string_rid ON sp_string (rid);
+
+      CREATE TABLE sp_token (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, text TEXT);
+      CREATE INDEX sp_token_lookup ON sp_token (resource_type, param, code, system);
+      CREATE INDEX sp_token_rid ON sp_token (rid);
+
+      CREATE TABLE sp_reference (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, target_type TEXT, target_id TEXT, url TEXT);
+      CREATE INDEX sp_reference_lookup ON sp_reference (resource_type, param, target_id, target_type);
+      CREATE INDEX sp_reference_target ON sp_reference (target_id, target_type);
+      CREATE INDEX sp_reference_rid ON sp_reference (rid);
+
+      CREATE TABLE sp_date (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low REAL, high REAL);
+      CREATE INDEX sp_date_lookup ON sp_date (resource_type, param, low, high);
+      CREATE INDEX sp_date_rid ON sp_date (rid);
+
+      CREATE TABLE sp_number (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low REAL, high REAL);
+      CREATE INDEX sp_number_lookup ON sp_number (resource_type, param, low, high);
+      CREATE INDEX sp_number_rid ON sp_number (rid);
+
+      CREATE TABLE sp_quantity (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, low REAL, high REAL);
+      CREATE INDEX sp_quantity_lookup ON sp_quantity (resource_type, param, code, low);
+      CREATE INDEX sp_quantity_rid ON sp_quantity (rid);
+
+      CREATE TABLE sp_uri (rid INTEGER NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT);
+      CREATE INDEX sp_uri_lookup ON sp_uri (resource_type, param, value);
+      CREATE INDEX sp_uri_rid ON sp_uri (rid);
+    `,
+  },
+];

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SearchRequest } from '../../model/index.js';
+import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch } from '../store.js';
+import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
+import { writeVersion } from '../sql/sql-writes.js';
+import { runSearch } from '../sql/run-search.js';
+import type { SqlExecutor } from '../sql/sql-executor.js';
+import { StorageBadQuery } from '../storage-errors.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { guard, sqliteExecutor } from './sqlite-executor.js';
+
+export interface SqliteOptions {
+  synchronous: 'normal' | 'full';
+}
+
+/**
+ * The embedded engine: one file in WAL mode. One connection writes (transactions are serialized
+ * in-process, which is also SQLite's own rule), another reads, so reads never see a transaction
+ * in flight and never wait for one. Sequence order is commit order here: one writer at a time.
+ */
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly writeDb: SqlExecutor;
+  private readonly readDb: SqlExecutor;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(path: string, options: SqliteOptions) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.writer = new Database(path);
+    this.writer.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash (kill -9); FULL also survives power loss.
+    this.writer.pragma(`synchronous = ${options.synchronous.toUpperCase()}`);
+    this.writer.pragma('busy_timeout = 5000');
+    this.reader = new Database(path, { readonly: false });
+    this.reader.pragma('busy_timeout = 5000');
+    this.writeDb = sqliteExecutor(this.writer);
+    this.readDb = sqliteExecutor(this.reader);
+  }
+
+  async migrate(): Promise<void> {
+    guard(() => {
+      this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const applied = new Set((this.writer.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      for (const migration of SQLITE_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        this.writer.transaction(() => {
+          this.writer.exec(migration.sql);
+          this.writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, new Date().toISOString());
+        }).immediate();
+      }
+    });
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      const row = this.reader.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+      return row.v === SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+    } catch {
+      return false;
+    }
+  }
+
+  readCurrent(resourceType: string, id: string) {
+    return readCurrent(this.readDb, resourceType, id);
+  }
+
+  readVersion(resourceType: string, id: string, versionId: number) {
+    return readVersion(this.readDb, resourceType, id, versionId);
+  }
+
+  history(query: HistoryQuery) {
+    return readHistory(this.readDb, query);
+  }
+
+  search(request: SearchRequest) {
+    return runSearch(this.readDb, request);
+  }
+
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      guard(() => this.writer.exec('BEGIN IMMEDIATE'));
+      try {
+        const result = await work(this.transactionView());
+        guard(() => this.writer.exec('COMMIT'));
+        return result;
+      } catch (error) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private transactionView(): StoreTransaction {
+    const db = this.writeDb;
+    const reader: StoreReader = {
+      readCurrent: (type, id) => readCurrent(db, type, id),
+      readVersion: (type, id, vid) => readVersion(db, type, id, vid),
+      history: (query) => readHistory(db, query),
+      search: (request) => runSearch(db, request),
+    };
+    return {
+      ...reader,
+      readCurrentForUpdate: (type, id) => readCurrent(db, type, id),
+      writeVersion: (write) => writeVersion(db, write),
+    };
+  }
+
+  async readChanges(cursor: string | null, limit: number): Promise<ChangeBatch> {
+    const after = cursor === null ? 0 : Number(cursor);
+    if (!Number.isSafeInteger(after)) throw new StorageBadQuery('invalid change cursor');
+    const rows = guard(() => this.reader.prepare(`SELECT seq, resource_type, id, version_id, deleted, last_updated
+      FROM resource_versions WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit)) as Record<string, unknown>[];
+    const last = rows[rows.length - 1];
+    return {
+      changes: rows.map((row) => ({
+        resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
+        deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
+      })),
+      cursor: last ? String(last.seq) : cursor,
+    };
+  }
+
+  async countResources(): Promise<number> {
+    const row = this.reader.prepare('SELECT COUNT(*) AS n FROM resources WHERE deleted = 0').get() as { n: number };
+    return row.n;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    this.reader.close();
+    // A clean close checkpoints the WAL into the main file.
+    this.writer.close();
+  }
+}

@@ -1,0 +1,103 @@
+import type { SearchIndex, SearchRequest } from '../model/index.js';
+
+/**
+ * The one storage interface. Two engines implement it (SQLite, PostgreSQL); nothing above
+ * `storage/` knows which one it has. Storage knows nothing of HTTP, OAuth or FHIR REST: it keeps
+ * resource versions (the history doubles as the change log), their search index, and answers
+ * compiled searches.
+ */
+
+export type EngineName = 'sqlite' | 'postgres';
+
+export interface ResourceVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  /** Epoch milliseconds. */
+  lastUpdated: number;
+  deleted: boolean;
+  /** The stored JSON text (with `meta.versionId` and `meta.lastUpdated`); null for a deletion. */
+  json: string | null;
+}
+
+export interface VersionWrite {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: number;
+  /** null records a deletion. */
+  json: string | null;
+  index: SearchIndex | null;
+}
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  /** Epoch ms: versions updated at or after. */
+  since?: number;
+  /** Epoch ms interval: versions current at some point in [low, high). */
+  at?: { low: number; high: number };
+  count: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor of the next page, if there is one. */
+  next: string | undefined;
+}
+
+export interface SearchResult {
+  matches: ResourceVersion[];
+  included: ResourceVersion[];
+  next: string | undefined;
+  total: number | undefined;
+}
+
+/** One committed change, in change-log order. */
+export interface Change {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  deleted: boolean;
+  lastUpdated: number;
+}
+
+export interface ChangeBatch {
+  changes: Change[];
+  /** Pass back to read the changes after these. Opaque; differs per engine. */
+  cursor: string | null;
+}
+
+export interface StoreReader {
+  /** The current version of a resource, including a deletion tombstone. */
+  readCurrent(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
+  readVersion(resourceType: string, id: string, versionId: number): Promise<ResourceVersion | undefined>;
+  /** Newest first. */
+  history(query: HistoryQuery): Promise<Page<ResourceVersion>>;
+  search(request: SearchRequest): Promise<SearchResult>;
+}
+
+export interface StoreTransaction extends StoreReader {
+  /** readCurrent that also holds the row against concurrent writers until the transaction ends. */
+  readCurrentForUpdate(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
+  /** Stores a version atomically with its history row and search index. */
+  writeVersion(write: VersionWrite): Promise<void>;
+}
+
+export interface Store extends StoreReader {
+  readonly engine: EngineName;
+  /** Applies numbered migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  /** Database reachable and migrations applied. */
+  isReady(): Promise<boolean>;
+  /** Runs `work` in one atomic transaction; a thrown error rolls everything back. */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * The change log after `cursor` (null = from the start). Never skips a committed change, even
+   * when concurrent transactions commit out of sequence order.
+   */
+  readChanges(cursor: string | null, limit: number): Promise<ChangeBatch>;
+  countResources(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeEachEngine } from '../harness/test-server.js';
+import { http, patientBody } from '../harness/fhir-http.js';
+
+const mrn = (value: string) => ({ identifier: [{ system: 'urn:oid:1.2.36.146.595.217.0.1', value }] });
+
+describeEachEngine('FHIR conditional interactions and history', (server) => {
+  test('conditional create: none → 201, one → 200 with it and nothing stored, several → 412', async () => {
+    const base = server().fhirBase;
+    const first = await http('POST', `${base}/Patient`, patientBody('Cond', mrn('c-1')), { 'if-none-exist': 'identifier=urn:oid:1.2.36.146.595.217.0.1|c-1' });
+    assert.equal(first.status, 201);
+    const again = await http('POST', `${base}/Patient`, patientBody('Cond', mrn('c-1')), { 'if-none-exist': 'identifier=urn:oid:1.2.36.146.595.217.0.1|c-1' });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, first.body.id);
+    await http('POST', `${base}/Patient`, patientBody('Cond', mrn('c-2')));
+    await http('POST', `${base}/Patient`, patientBody('Cond', mrn('c-2')));
+    const many = await http('POST', `${base}/Patient`, patientBody('Cond', mrn('c-2')), { 'if-none-exist': 'identifier=c-2' });
+    assert.equal(many.status, 412);
+    const search = await http('GET', `${base}/Patient?identifier=c-2`);
+    assert.equal(search.body.total, 2);
+  });
+
+  test('conditional update: no match creates, one match updates it, several → 412', async () => {
+    const base = server().fhirBase;
+    const created = await http('PUT', `${base}/Patient?identifier=u-1`, patientBody('Upd', mrn('u-1')));
+    assert.equal(created.status, 201);
+    const updated = await http('PUT', `${base}/Patient?identifier=u-1`, patientBody('Upd2', mrn('u-1')));
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.id, created.body.id);
+    assert.equal(updated.body.meta.versionId, '2');
+    await http('POST', `${base}/Patient`, patientBody('Dup', mrn('u-1')));
+    const many = await http('PUT', `${base}/Patient?identifier=u-1`, patientBody('Upd3', mrn('u-1')));
+    assert.equal(many.status, 412);
+  });
+
+  test('conditional delete removes the single match', async () => {
+    const base = server().fhirBase;
+    const created = await http('POST', `${base}/Patient`, patientBody('Del', mrn('d-1')));
+    const deleted = await http('DELETE', `${base}/Patient?identifier=d-1`);
+    assert.equal(deleted.status, 204);
+    assert.equal((await http('GET', `${base}/Patient/${created.body.id}`)).status, 410);
+  });
+
+  test('history at type and system level, newest first, paged with _count, filtered by _since', async () => {
+    const base = server().fhirBase;
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await http('POST', `${base}/Practitioner`, { resourceType: 'Practitioner', name: [{ family: `H${i}` }] })).body.id);
+    const typeHistory = await http('GET', `${base}/Practitioner/_history?_since=${encodeURIComponent(before)}&_count=2`);
+    assert.equal(typeHistory.status, 200);
+    assert.equal(typeHistory.body.entry.length, 2);
+    assert.equal(typeHistory.body.entry[0].resource.id, ids[2]);
+    const next = typeHistory.body.link.find((l: any) => l.relation === 'next');
+    assert.ok(next, 'a next link');
+    const page2 = await http('GET', next.url);
+    assert.equal(page2.body.entry.length, 1);
+    assert.equal(page2.body.entry[0].resource.id, ids[0]);
+    const system = await http('GET', `${base}/_history?_since=${encodeURIComponent(before)}`);
+    assert.deepEqual(system.body.entry.map((e: any) => e.resource.id), [...ids].reverse());
+    const bad = await http('GET', `${base}/_history?_since=yesterday`);
+    assert.equal(bad.status, 400);
+  });
+
+  test('_at returns the versions current at that time', async () => {
+    const base = server().fhirBase;
+    const created = await http('POST', `${base}/Organization`, { resourceType: 'Organization', name: 'Before' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await http('PUT', `${base}/Organization/${created.body.id}`, { resourceType: 'Organization', id: created.body.id, name: 'After' });
+    const at = await http('GET', `${base}/Organization/${created.body.id}/_history?_at=${encodeURIComponent(between)}`);
+    assert.deepEqual(at.body.entry.map((e: any) => e.resource.name), ['Before']);
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import type { Clock } from '../../src/base/index.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { startServer, type RunningServer } from '../../src/http/index.js';
+import { createPgDatabase, testEngines, type TestEngine } from './engines.js';
+
+/**
+ * Starts the real server on port 0 over a fresh database (a temp SQLite file or a new PostgreSQL
+ * database) and hands out its URLs. Nothing is mocked: tests talk HTTP to it.
+ */
+export interface TestServer {
+  engine: TestEngine;
+  url: string;
+  fhirBase: string;
+  dbUrl: string;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(engine: TestEngine, overrides: Partial<Record<keyof Config, string>> = {}, clock?: Clock): Promise<TestServer> {
+  let dbUrl: string;
+  let cleanup: () => Promise<void>;
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'handover-test-'));
+    dbUrl = `sqlite:${join(dir, 'handover.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const db = await createPgDatabase();
+    dbUrl = db.url;
+    cleanup = db.drop;
+  }
+  const port = await freePort();
+  const config = loadConfig({
+    port: String(port), db: dbUrl, logLevel: process.env.HANDOVER_TEST_LOG_LEVEL ?? 'silent', sampleData: 'false', ...overrides,
+  }, {});
+  const server = await startServer(config, clock ? { clock } : {});
+  const url = `http://localhost:${port}`;
+  return {
+    engine,
+    url,
+    fhirBase: `${config.baseUrl}/fhir`,
+    dbUrl,
+    server,
+    close: async () => {
+      await server.close();
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * Runs `suite` once per engine with a server started before and closed after.
+ * `get()` returns the running server inside tests.
+ */
+export function describeEachEngine(name: string, suite: (get: () => TestServer) => void, overrides: Partial<Record<keyof Config, string>> = {}): void {
+  for (const engine of testEngines()) {
+    describe(`${name} [${engine}]`, () => {
+      let server: TestServer | undefined;
+      before(async () => {
+        server = await startTestServer(engine, overrides);
+      });
+      after(async () => {
+        await server?.close();
+      });
+      suite(() => {
+        if (!server) throw new Error('test server not started');
+        return server;
+      });
+    });
+  }
+}
+
+/** A port free right now, so the base URL (and every Location header) is known before start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

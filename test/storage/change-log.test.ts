@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openStore, type Store, type StoreTransaction } from '../../src/storage/index.js';
+import { createPgDatabase, testEngines } from '../harness/engines.js';
+
+/**
+ * The change log must never skip a committed change: subscriptions and bulk `_since` read it.
+ * On PostgreSQL sequence values are handed out before commit, so commits land out of order.
+ */
+for (const engine of testEngines()) {
+  describe(`change log [${engine}]`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      if (engine === 'sqlite') {
+        const dir = mkdtempSync(join(tmpdir(), 'handover-changes-'));
+        store = openStore(`sqlite:${join(dir, 'db.sqlite')}`, { sqliteSynchronous: 'normal' });
+        cleanup = async () => rmSync(dir, { recursive: true, force: true });
+      } else {
+        const db = await createPgDatabase();
+        store = openStore(db.url, { sqliteSynchronous: 'normal', poolSize: 20 });
+        cleanup = db.drop;
+      }
+      await store.migrate();
+    });
+    after(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    const write = (tx: StoreTransaction, id: string) => tx.writeVersion({
+      resourceType: 'Basic', id, versionId: 1, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id }), index: null,
+    });
+
+    async function readAll(cursor: string | null): Promise<{ ids: string[]; cursor: string | null }> {
+      const ids: string[] = [];
+      for (;;) {
+        const batch = await store.readChanges(cursor, 100);
+        ids.push(...batch.changes.map((c) => c.id));
+        cursor = batch.cursor;
+        if (batch.changes.length < 100) return { ids, cursor };
+      }
+    }
+
+    test('a transaction that took its sequence first but commits last is not skipped', async () => {
+      const start = await readAll(null);
+      let releaseSlow!: () => void;
+      const gate = new Promise<void>((resolve) => { releaseSlow = resolve; });
+      let slowWrote!: () => void;
+      const slowHasWritten = new Promise<void>((resolve) => { slowWrote = resolve; });
+      const slow = store.transaction(async (tx) => {
+        await write(tx, 'slow');
+        slowWrote();
+        await gate;
+      });
+      await slowHasWritten;
+      // On SQLite the single writer makes the fast transaction wait: commit order is seq order.
+      const fast = store.transaction((tx) => write(tx, 'fast'));
+      if (engine === 'postgres') await fast;
+      const middle = await readAll(start.cursor);
+      assert.ok(!middle.ids.includes('slow'), 'the uncommitted write is not visible');
+      releaseSlow();
+      await slow;
+      await fast;
+      const end = await readAll(middle.cursor);
+      assert.deepEqual([...middle.ids, ...end.ids].sort(), ['fast', 'slow']);
+    });
+
+    test('concurrent writers with random delays: a polling reader sees every change exactly once', async () => {
+      const start = await readAll(null);
+      const expected: string[] = [];
+      const seen: string[] = [];
+      let cursor = start.cursor;
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          const batch = await readAll(cursor);
+          seen.push(...batch.ids);
+          cursor = batch.cursor;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      const writers = Array.from({ length: 8 }, (_, w) => (async () => {
+        for (let i = 0; i < 15; i++) {
+          const id = `w${w}-${i}`;
+          expected.push(id);
+          await store.transaction(async (tx) => {
+            await write(tx, id);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 6));
+          });
+        }
+      })());
+      await Promise.all(writers);
+      writing = false;
+      await reader;
+      seen.push(...(await readAll(cursor)).ids);
+      assert.equal(seen.length, new Set(seen).size, 'no change is delivered twice');
+      assert.deepEqual([...seen].sort(), [...expected].sort());
+    });
+  });
+}
