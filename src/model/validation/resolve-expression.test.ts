@@ -18,7 +18,7 @@ describe('resolveExpression', () => {
 
   it('locates the one repetition that has (or lacks) the element', () => {
     assert.equal(resolveExpression('Patient.name.given', patient).expression, 'Patient.name[1].given');
-    assert.equal(resolveExpression('Patient.name.given.extension', patient).expression, 'Patient.name[1].given[0].extension');
+    assert.equal(resolveExpression('Patient.name.given[0]', patient).expression, 'Patient.name[1].given[0]');
     assert.equal(resolveExpression('Patient.name.given', patient, { missing: true }).expression, 'Patient.name[0].given');
   });
 

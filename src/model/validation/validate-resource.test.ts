@@ -258,3 +258,28 @@ describe('validateResource: odd input', () => {
     }
   });
 });
+
+describe('validateResource: mutation fuzzing', () => {
+  it('answers well-formed issues and never throws for 2,000 damaged resources', () => {
+    const junk: unknown[] = [null, [], {}, '', 'x', 0, -1, 1.5, true, [[1]], [null], { a: 1 }, { resourceType: 'Patient' }, { resourceType: 'Zz' }, [{}], Number.NaN, { coding: 'x' }, { coding: [null] }];
+    const seeds: unknown[] = [patient(), condition(), { resourceType: 'Parameters', parameter: [{ name: 'a', part: [{ name: 'b', valueString: 'c' }] }] }];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n | 0;
+    const paths = (value: unknown, path: string[] = [], into: string[][] = []): string[][] => {
+      if (path.length > 0) into.push(path);
+      if (typeof value === 'object' && value !== null) for (const key of Object.keys(value)) paths((value as Record<string, unknown>)[key], [...path, key], into);
+      return into;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const resource = structuredClone(seeds[random(seeds.length)]) as Record<string, unknown>;
+      const all = paths(resource);
+      for (let m = 0; m <= random(3); m++) {
+        const path = all[random(all.length)] ?? [];
+        let parent: unknown = resource;
+        for (const key of path.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[key];
+        if (typeof parent === 'object' && parent !== null) (parent as Record<string, unknown>)[path[path.length - 1] as string] = structuredClone(junk[random(junk.length)]);
+      }
+      assertWellFormed(validateResource(resource));
+    }
+  });
+});

@@ -70,16 +70,23 @@ function guard(check: () => OperationOutcomeIssue[]): OperationOutcomeIssue[] | 
 
 /** Step 2 issues first; then the others, skipping repeats and what lies in an element step 2 explained. */
 function merge(jsonIssues: OperationOutcomeIssue[], ...others: OperationOutcomeIssue[][]): OperationOutcomeIssue[] {
-  const explained = jsonIssues.map((i) => i.expression?.[0] ?? '');
-  const within = (where: string) => explained.some((e) => where === e || where.startsWith(`${e}.`) || where.startsWith(`${e}[`));
+  const explained = new Set(jsonIssues.map((i) => i.expression?.[0] ?? ''));
   const seen = new Set<string>();
   const result = [...jsonIssues];
   for (const found of others.flat()) {
     const where = found.expression?.[0] ?? '';
     const key = `${where}\u0000${found.code}`;
-    if (within(where) || seen.has(key)) continue;
+    if (seen.has(key) || within(where, explained)) continue;
     seen.add(key);
     result.push(found);
   }
   return result;
+}
+
+/** Whether the path or one of its ancestors (`a.b[1].c` → `a.b[1]` → `a.b` → `a`) is in the set. */
+function within(path: string, set: Set<string>): boolean {
+  for (let at = path; at.length > 0; at = at.slice(0, Math.max(at.lastIndexOf('.'), at.lastIndexOf('['), 0))) {
+    if (set.has(at)) return true;
+  }
+  return false;
 }

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { spawnServer } from '../harness/cli.js';
+import { createPgDatabase, testEngines } from '../harness/engines.js';
+import { freePort } from '../harness/test-server.js';
+
+/** The real process: first start, restarts, graceful shutdown, crash durability, readiness. */
+for (const engine of testEngines()) {
+  describe(`server process lifecycle [${engine}]`, () => {
+    let db: string;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      if (engine === 'sqlite') {
+        const dir = mkdtempSync(join(tmpdir(), 'handover-life-'));
+        db = `sqlite:${join(dir, 'life.db')}`;
+        cleanup = async () => rmSync(dir, { recursive: true, force: true });
+      } else {
+        const created = await createPgDatabase();
+        db = created.url;
+        cleanup = created.drop;
+      }
+    });
+    after(async () => cleanup());
+
+    const start = async (extra: string[] = []) => spawnServer(['--port', String(await freePort()), '--db', db, ...extra]);
+
+    test('sandbox mode loads the sample data into an empty database once', async () => {
+      const first = await start();
+      const patient = await fetch(`${first.url}/fhir/Patient/example-patient`);
+      assert.equal(patient.status, 200);
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+      const second = await start();
+      const again = await (await fetch(`${second.url}/fhir/Patient/example-patient`)).json();
+      assert.equal(again.meta.versionId, '1', 'not loaded a second time');
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exited, 0);
+    });
+
+    test('SIGTERM lets an in-flight request finish, then exits 0 with the write durable', async () => {
+      const server = await start();
+      const entry = Array.from({ length: 1500 }, (_, i) => ({
+        resource: { resourceType: 'Basic', code: { text: `inflight-${i}` } }, request: { method: 'POST', url: 'Basic' },
+      }));
+      const inFlight = fetch(`${server.url}/fhir`, {
+        method: 'POST', headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      server.child.kill('SIGTERM');
+      const response = await inFlight;
+      assert.equal(response.status, 200);
+      const body = await response.json();
+      assert.equal(body.entry.length, 1500);
+      assert.equal(await server.exited, 0);
+      const restarted = await start();
+      const count = await (await fetch(`${restarted.url}/fhir/Basic?_summary=count`)).json();
+      assert.ok(count.total >= 1500);
+      restarted.child.kill('SIGTERM');
+      await restarted.exited;
+    });
+
+    test('an acknowledged write survives kill -9', async () => {
+      const server = await start();
+      const ids: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const response = await fetch(`${server.url}/fhir/Basic`, {
+          method: 'POST', headers: { 'content-type': 'application/fhir+json' },
+          body: JSON.stringify({ resourceType: 'Basic', code: { text: `durable-${i}` } }),
+        });
+        assert.equal(response.status, 201);
+        ids.push(((await response.json()) as { id: string }).id);
+      }
+      server.child.kill('SIGKILL');
+      await server.exited;
+      const restarted = await start();
+      for (const id of ids) assert.equal((await fetch(`${restarted.url}/fhir/Basic/${id}`)).status, 200, id);
+      restarted.child.kill('SIGTERM');
+      await restarted.exited;
+    });
+
+    test('production mode never loads sample data', async () => {
+      const empty = engine === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'handover-prod-')), 'p.db')}` : (await createPgDatabase()).url;
+      const server = await spawnServer(['--port', String(await freePort()), '--db', empty, '--mode', 'production']);
+      assert.equal((await fetch(`${server.url}/fhir/Patient/example-patient`)).status, 404);
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    });
+  });
+}
+
+if (testEngines().includes('postgres')) {
+  describe('readiness [postgres]', () => {
+    test('/readyz answers 503 when the database goes away, /healthz stays 200', async () => {
+      const db = await createPgDatabase();
+      const server = await spawnServer(['--port', String(await freePort()), '--db', db.url, '--sample-data', 'false']);
+      try {
+        assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+        await db.drop();
+        assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
+        assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    });
+  });
+}
