@@ -121,12 +121,22 @@ async function benchEngine(engine: string): Promise<void> {
   log(`• ${engine}: raw insert floor ${storageFloor.toFixed(0)}/s`);
   const server = await startServer(db, synchronous, port);
   const base = `http://127.0.0.1:${port}/fhir`;
-  const subject = (await post(`${base}/Patient`, patient)).id as string;
-  for (let i = 0; i < 10; i++) await post(`${base}/Condition`, condition(subject, i % 2 === 0 ? 'problem-list-item' : 'encounter-diagnosis'));
+  // A realistic index: 300 patients with 10 conditions each (half on the problem list); the
+  // searched patient is one of them, and creates go to another patient.
+  let subject = '';
+  for (let p = 0; p < 300; p++) {
+    const entry: unknown[] = [{ fullUrl: 'urn:uuid:6b1c1b4e-0000-4000-8000-000000000001', resource: patient, request: { method: 'POST', url: 'Patient' } }];
+    for (let i = 0; i < 10; i++) {
+      entry.push({ resource: { ...condition('x', i % 2 === 0 ? 'problem-list-item' : 'encounter-diagnosis'), subject: { reference: 'urn:uuid:6b1c1b4e-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Condition' } });
+    }
+    const response = await post(base, { resourceType: 'Bundle', type: 'transaction', entry });
+    if (p === 150) subject = String(response.entry[0].resource.id);
+  }
+  const createSubject = (await post(`${base}/Patient`, patient)).id as string;
 
   const scenarios: { name: string; floorKey: string; url: string; method?: string; body?: string; engines?: string[] }[] = [
     { name: 'create Patient', floorKey: 'post', url: `${base}/Patient`, method: 'POST', body: JSON.stringify(patient) },
-    { name: 'create Condition', floorKey: 'post', url: `${base}/Condition`, method: 'POST', body: JSON.stringify(condition(subject)) },
+    { name: 'create Condition', floorKey: 'post', url: `${base}/Condition`, method: 'POST', body: JSON.stringify(condition(createSubject)) },
     { name: 'read Patient', floorKey: 'get', url: `${base}/Patient/${subject}` },
     { name: 'search Condition?patient&category', floorKey: 'get', url: `${base}/Condition?patient=${subject}&category=problem-list-item&_count=10` },
     { name: 'transaction (50 entries)', floorKey: 'post', url: base, method: 'POST', body: JSON.stringify(transactionBundle()) },
