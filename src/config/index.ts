@@ -1,2 +1,3 @@
 export { OPTIONS, ConfigError, type Config, type Mode, type OptionSpec, type SqliteSynchronous } from './options.js';
 export { loadConfig } from './load-config.js';
+export { renderOptionsTable } from './render-options-table.js';
