@@ -2,11 +2,11 @@ import pg from 'pg';
 import type { SearchRequest } from '../../model/index.js';
 import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
-import { writeVersion } from '../sql/sql-writes.js';
 import { runSearch } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { postgresWriteVersion } from './postgres-write-version.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -93,7 +93,7 @@ export class PostgresStore implements Store {
         history: (query) => readHistory(db, query),
         search: (request) => runSearch(db, request),
         readCurrentForUpdate: (type, id) => readCurrent(db, type, id, true),
-        writeVersion: (write) => writeVersion(db, write),
+        writeVersion: (write) => postgresWriteVersion(client, write),
       });
       await client.query('COMMIT');
       return result;

@@ -9,7 +9,8 @@ import { join, raw, sql } from './sql-fragment.js';
  */
 export async function writeVersion(db: SqlExecutor, write: VersionWrite): Promise<void> {
   const deleted = write.json === null ? 1 : 0;
-  const existing = await db.query(sql`SELECT rid FROM resources WHERE resource_type = ${write.resourceType} AND id = ${write.id}`);
+  // Version 1 is a new resource: no lookup (a racing create fails on the unique key instead).
+  const existing = write.versionId === 1 ? [] : await db.query(sql`SELECT rid FROM resources WHERE resource_type = ${write.resourceType} AND id = ${write.id}`);
   let rid: number;
   if (existing[0]) {
     rid = Number(existing[0].rid);
