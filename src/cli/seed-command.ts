@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { createLogger, systemClock } from '../base/index.js';
 import { loadResources } from '../fhir/index.js';
 import { generatePatientRecord, generateSharedResources, type Resource } from '../model/index.js';
-import { openStore } from '../storage/index.js';
+import { createServices, fhirContextOf } from '../http/index.js';
 import { addConfigOptions, configFromFlags } from './config-options.js';
 
 /**
@@ -22,9 +21,10 @@ export function addSeedCommand(program: Command): void {
       process.exit(2);
     }
     const config = configFromFlags({ ...flags, logLevel: flags.logLevel ?? 'warn' });
-    const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
+    const services = createServices(config);
+    const { store } = services;
     await store.migrate();
-    const ctx = { store, clock: systemClock, log: createLogger(config.logLevel), mode: config.mode, fhirBase: `${config.baseUrl}/fhir` };
+    const ctx = fhirContextOf(services);
     const started = Date.now();
     const bar = new cliProgress.SingleBar({ format: 'seeding |{bar}| {value}/{total} patients  {resources} resources  {rate}/s', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, cliProgress.Presets.shades_classic);
     let written = 0;

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../base/index.js';
+import type { Clock, Logger, Metrics } from '../base/index.js';
 import type { Mode } from '../config/index.js';
 import type { Store } from '../storage/index.js';
 
@@ -7,6 +7,7 @@ export interface FhirContext {
   store: Store;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
   mode: Mode;
   /** `<base-url>/fhir`, without a trailing slash. */
   fhirBase: string;

@@ -55,6 +55,7 @@ export async function storeVersion(ctx: FhirContext, tx: StoreTransaction, resou
   const { resourceType, meta, id: _ignored, ...rest } = stored;
   const json = JSON.stringify({ resourceType, id, meta, ...rest });
   await tx.writeVersion({ resourceType, id, versionId, lastUpdated, json, index: extractSearchIndex(stored) });
+  ctx.metrics.resourceWrites.inc({ type: resourceType, interaction: current && !current.deleted ? 'update' : 'create' });
   return { resourceType, id, versionId, lastUpdated, json, created: !current || current.deleted };
 }
 
@@ -62,6 +63,7 @@ export async function storeDeletion(ctx: FhirContext, tx: StoreTransaction, curr
   const versionId = current.versionId + 1;
   const lastUpdated = nextTimestamp(ctx, current);
   await tx.writeVersion({ resourceType: current.resourceType, id: current.id, versionId, lastUpdated, json: null, index: null });
+  ctx.metrics.resourceWrites.inc({ type: current.resourceType, interaction: 'delete' });
   return { resourceType: current.resourceType, id: current.id, versionId, lastUpdated, json: null, created: false };
 }
 

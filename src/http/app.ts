@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { fhirPlugin, type FhirContext } from '../fhir/index.js';
-import type { Services } from './services.js';
+import { fhirPlugin } from '../fhir/index.js';
+import { fhirContextOf, type Services } from './services.js';
+import { registerMetrics } from './metrics-endpoint.js';
 
 /**
  * Builds the HTTP application without listening (tests inject or listen on port 0). Each surface
@@ -23,19 +24,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     ...https,
   }) as unknown as FastifyInstance;
 
+  registerMetrics(app, services);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = await services.store.isReady();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
 
-  const fhirContext: FhirContext = {
-    store: services.store,
-    clock: services.clock,
-    log,
-    mode: config.mode,
-    fhirBase: `${config.baseUrl}/fhir`,
-  };
-  await app.register(fhirPlugin, { prefix: '/fhir', ctx: fhirContext });
+  await app.register(fhirPlugin, { prefix: '/fhir', ctx: fhirContextOf(services) });
   return app;
 }

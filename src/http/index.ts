@@ -1,3 +1,3 @@
 export { buildApp } from './app.js';
 export { startServer, type RunningServer } from './server.js';
-export type { Services } from './services.js';
+export { createServices, fhirContextOf, type Services } from './services.js';

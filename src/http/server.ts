@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { createLogger, systemClock, type Clock } from '../base/index.js';
+import type { Clock } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import { loadResources } from '../fhir/index.js';
 import { sampleDataSet } from '../model/index.js';
-import { openStore } from '../storage/index.js';
 import { buildApp } from './app.js';
-import type { Services } from './services.js';
+import { createServices, fhirContextOf, type Services } from './services.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -20,14 +19,13 @@ export interface RunningServer {
  * and listens. close() stops accepting, lets in-flight requests finish, then closes the store.
  */
 export async function startServer(config: Config, overrides: { clock?: Clock } = {}): Promise<RunningServer> {
-  const log = createLogger(config.logLevel);
-  const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
+  const services: Services = createServices(config, overrides);
+  const { store, log } = services;
   await store.migrate();
-  const services: Services = { config, store, clock: overrides.clock ?? systemClock, log };
   const app = await buildApp(services);
   if (config.mode === 'sandbox' && config.sampleData && (await store.countResources()) === 0) {
     const resources = sampleDataSet();
-    await loadResources({ store, clock: services.clock, log, mode: config.mode, fhirBase: `${config.baseUrl}/fhir` }, resources);
+    await loadResources(fhirContextOf(services), resources);
     log.info({ resources: resources.length }, 'loaded the sample data set into the empty database');
   }
   const address = await app.listen({ port: config.port, host: config.host });
