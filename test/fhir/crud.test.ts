@@ -19,6 +19,12 @@ describeEachEngine('FHIR create, read, vread, update, delete', (server) => {
     assert.deepEqual(read.body, created.body);
   });
 
+  test('a body with a UTF-8 byte order mark is accepted', async () => {
+    const created = await http('POST', `${server().fhirBase}/Patient`, `\uFEFF${JSON.stringify(patientBody('Bom'))}`);
+    assert.equal(created.status, 201);
+    assert.equal(created.body.name[0].family, 'Bom');
+  });
+
   test('a client id in a create body is replaced by a server id', async () => {
     const created = await http('POST', `${server().fhirBase}/Patient`, patientBody('Id', { id: 'mine' }));
     assert.equal(created.status, 201);

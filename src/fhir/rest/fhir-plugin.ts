@@ -58,7 +58,8 @@ function parseBody(contentType: string | undefined, text: string): unknown {
   if (kind === 'form') return text;
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text);
+    // RFC 8259 §8.1: a parser MAY ignore a byte order mark; some published examples carry one.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     throw invalid(`The request body is not valid JSON: ${(error as Error).message}`);
   }
