@@ -32,7 +32,7 @@ function rejects(type: string, query: string, code: 'invalid' | 'not-supported',
 test('defaults: no clauses, 20 per page, exact total', () => {
   const request = parse('Patient', '');
   assert.deepEqual({ ...request }, {
-    resourceType: 'Patient', clauses: [], sort: [], count: 20, cursor: undefined, total: 'accurate', summary: undefined,
+    resourceType: 'Patient', clauses: [], sort: [], count: 20, cursor: undefined, total: undefined, summary: undefined,
     elements: undefined, include: [], revinclude: [], unknown: [],
   });
 });
