@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchRequest } from '../../model/index.js';
-import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch } from '../store.js';
+import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionWrite } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
-import { writeVersion } from '../sql/sql-writes.js';
 import { runSearch } from '../sql/run-search.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { guard, sqliteExecutor } from './sqlite-executor.js';
+import { sqliteVersionWriter } from './sqlite-write-version.js';
 
 export interface SqliteOptions {
   synchronous: 'normal' | 'full';
@@ -26,6 +26,7 @@ export class SqliteStore implements Store {
   private readonly reader: Database.Database;
   private readonly writeDb: SqlExecutor;
   private readonly readDb: SqlExecutor;
+  private writeVersion: ((write: VersionWrite) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -109,7 +110,11 @@ export class SqliteStore implements Store {
     return {
       ...reader,
       readCurrentForUpdate: (type, id) => readCurrent(db, type, id),
-      writeVersion: (write) => writeVersion(db, write),
+      writeVersion: async (write) => {
+        // Prepared after migrations, on first use: the statements need the tables.
+        this.writeVersion ??= sqliteVersionWriter(this.writer);
+        this.writeVersion(write);
+      },
     };
   }
 
