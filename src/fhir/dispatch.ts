@@ -14,7 +14,7 @@ import { FHIR_ROUTES, matchRoute } from './routes.js';
 export async function dispatch(ctx: FhirContext, request: FhirRequest, tx?: StoreTransaction): Promise<FhirResponse> {
   if (request.path.length === 0 && request.method === 'POST') {
     if (tx) throw invalid('A Bundle cannot be nested inside a transaction');
-    return processBundle(ctx, request.body, (entryRequest, entryTx) => dispatch(ctx, entryRequest, entryTx));
+    return processBundle(ctx, request, (entryRequest, entryTx) => dispatch(ctx, entryRequest, entryTx));
   }
   if (request.path.length === 1 && request.path[0] === 'metadata' && (request.method === 'GET' || request.method === 'HEAD')) {
     return { status: 200, body: capabilityStatement(ctx) };

@@ -1,4 +1,5 @@
 import type { Resource } from '../model/index.js';
+import type { StoreTransaction } from '../storage/index.js';
 
 /**
  * A FHIR interaction independent of HTTP, so the REST routes and the entries of a batch or
@@ -26,3 +27,6 @@ export interface FhirResponse {
   etag?: string;
   lastModified?: string;
 }
+
+/** Runs one interaction; with `tx`, inside that store transaction (a transaction Bundle entry). */
+export type Dispatch = (request: FhirRequest, tx?: StoreTransaction) => Promise<FhirResponse>;

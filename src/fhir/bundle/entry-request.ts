@@ -1,36 +1,46 @@
 import type { BundleEntry } from '../../model/index.js';
+import { invalid, notSupported } from '../../model/index.js';
 import type { FhirRequest } from '../fhir-request.js';
+import type { EntryUrl } from './entry-url.js';
 
-/** Turns a Bundle entry's `request` into a FhirRequest for the ordinary handlers. */
-export function toEntryRequest(entry: BundleEntry, assignedId?: string): FhirRequest {
+const JSON_PATCH = 'application/json-patch+json';
+
+/** Turns a Bundle entry into a FhirRequest for the ordinary handlers. */
+export function toEntryRequest(entry: BundleEntry, url: EntryUrl, body: unknown): FhirRequest {
   const request = entry.request!;
-  const url = request.url.replace(/^\/+/, '');
-  const [path, query = ''] = url.split('?') as [string, string?];
-  const headers: Record<string, string | undefined> = {
-    'if-match': request.ifMatch,
-    'if-none-exist': request.ifNoneExist,
-    'if-none-match': request.ifNoneMatch,
-    'content-type': request.method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json',
-  };
   return {
     method: request.method as FhirRequest['method'],
-    path: path.split('/').filter((s) => s.length > 0).map(decodeURIComponent),
-    query: [...new URLSearchParams(query)],
-    headers,
-    body: request.method === 'PATCH' ? patchBody(entry) : entry.resource,
-    ...(assignedId ? { assignedId } : {}),
+    path: url.path,
+    query: url.query,
+    headers: {
+      'if-match': request.ifMatch,
+      'if-none-exist': request.ifNoneExist,
+      'if-none-match': request.ifNoneMatch,
+      'content-type': request.method === 'PATCH' ? JSON_PATCH : 'application/fhir+json',
+    },
+    body,
   };
 }
 
-/** R4: a PATCH entry carries its JSON Patch as a Binary resource (base64 data). */
-function patchBody(entry: BundleEntry): unknown {
-  const resource = entry.resource as { resourceType?: string; data?: string } | undefined;
-  if (resource?.resourceType === 'Binary' && typeof resource.data === 'string') {
-    try {
-      return JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8'));
-    } catch {
-      return undefined;
-    }
+/**
+ * The body an entry's request carries: its resource, or for PATCH the patch document. R4
+ * §3.1.0.11: inside a Bundle a JSON Patch travels as a Binary whose base64 `data` is the patch.
+ * FHIRPath Patch (a Parameters resource) is not supported here or on the REST API.
+ */
+export function entryBody(entry: BundleEntry): unknown {
+  if (entry.request!.method !== 'PATCH') return entry.resource;
+  const resource = entry.resource as { resourceType?: string; contentType?: string; data?: unknown } | undefined;
+  if (resource?.resourceType === 'Parameters') {
+    throw notSupported('FHIRPath Patch (Parameters) is not supported: send a Binary holding an application/json-patch+json document', 415);
   }
-  return resource;
+  if (resource?.resourceType !== 'Binary') throw invalid('A PATCH entry carries its JSON Patch as a Binary resource (base64 data)', 'resource');
+  if (resource.contentType !== undefined && !resource.contentType.startsWith(JSON_PATCH)) {
+    throw notSupported(`PATCH takes ${JSON_PATCH}, not ${resource.contentType}`, 415);
+  }
+  if (typeof resource.data !== 'string') throw invalid('The PATCH Binary has no data', 'resource.data');
+  try {
+    return JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8'));
+  } catch {
+    throw invalid('The PATCH Binary data is not base64-encoded JSON', 'resource.data');
+  }
 }

@@ -1,13 +1,19 @@
-import { multipleMatches, parseSearchRequest } from '../../model/index.js';
+import { invalid, multipleMatches, parseSearchRequest } from '../../model/index.js';
 import type { ResourceVersion, StoreReader } from '../../storage/index.js';
 
 /**
  * Resolves the search of a conditional interaction (R4 §3.1.0.8): none → undefined, one → it,
- * several → 412 Precondition Failed.
+ * several → 412 Precondition Failed. Unlike a plain search, criteria the server does not
+ * understand are refused (400): ignoring them would widen the match and update or delete the
+ * wrong resource. Criteria that select nothing in particular (`?_count=1`) are refused too.
  */
 export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string): Promise<ResourceVersion | undefined> {
   const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
   const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2 });
+  if (request.unknown.length > 0) {
+    throw invalid(`${what}: unknown or unsupported search parameter(s) ${request.unknown.join(', ')} for ${type}`, request.unknown);
+  }
+  if (request.clauses.length === 0) throw invalid(`${what}: the criteria must name at least one search parameter of ${type}`);
   request.count = 2;
   request.total = 'none';
   const result = await db.search(request);

@@ -3,6 +3,7 @@ import type { HistoryQuery, ResourceVersion, StoreReader } from '../../storage/i
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { serializeBundle } from '../bundle/serialize-bundle.js';
+import { statusLine } from '../bundle/status-line.js';
 import { etagOf, instant } from '../rest/http-headers.js';
 import { parseInstantParam } from './parse-instant-param.js';
 
@@ -42,7 +43,7 @@ function historyEntry(ctx: FhirContext, version: ResourceVersion) {
     ...(version.json !== null ? { resource: version.json } : {}),
     request: { method, url: method === 'POST' ? version.resourceType : url },
     response: {
-      status: version.deleted ? '204' : version.versionId === 1 ? '201' : '200',
+      status: statusLine(version.deleted ? 204 : version.versionId === 1 ? 201 : 200),
       etag: etagOf(version.versionId),
       lastModified: instant(version.lastUpdated),
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { exception, invalid, issue, OperationOutcomeError, outcomeOf, throttled, tooLong } from '../../model/index.js';
-import { StorageBadQuery, StorageBusy, StorageConflict } from '../../storage/index.js';
+import { invalid, issue, OperationOutcomeError, outcomeOf, tooLong } from '../../model/index.js';
+import { StorageError } from '../../storage/index.js';
+import { outcomeOfError } from '../outcome-of-error.js';
 import { dispatch } from '../dispatch.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -95,15 +96,12 @@ function sendOutcome(reply: FastifyReply, status: number, outcome: object): void
 
 /** Everything that is not already an OperationOutcome becomes one; internals never leak. */
 function toOutcomeError(error: unknown): OperationOutcomeError {
-  if (error instanceof OperationOutcomeError) return error;
-  if (error instanceof StorageConflict) return new OperationOutcomeError(409, [issue('conflict', 'A concurrent change conflicted with this one; retry')]);
-  if (error instanceof StorageBusy) return throttled('The database is busy; retry shortly');
-  if (error instanceof StorageBadQuery) return invalid(error.message);
+  if (error instanceof OperationOutcomeError || error instanceof StorageError) return outcomeOfError(error);
   const code = (error as { code?: string }).code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return tooLong('The request body is larger than this server accepts');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new OperationOutcomeError(415, [issue('not-supported', 'Unsupported Content-Type: send application/fhir+json')]);
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return invalid('The request body is empty or malformed');
   const status = (error as { statusCode?: number }).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return invalid((error as Error).message, undefined, status);
-  return exception('Internal server error');
+  return outcomeOfError(error);
 }
