@@ -1,19 +1,19 @@
-import { resourceTypes, searchParamsOf } from '../../model/index.js';
+import { indexedParams, resourceTypes } from '../../model/index.js';
 import type { FhirContext } from '../fhir-context.js';
 import { FHIR_ROUTES } from '../routes.js';
 
-let cached: { key: string; json: string } | undefined;
+/** One statement per context: it depends only on the route table and the base URL. */
+const cache = new WeakMap<FhirContext, string>();
 
 /**
  * R4 §3.1.0.13 capabilities: generated from the route table and the search-parameter definitions
  * the search engine really compiles, so it cannot claim what the server does not do.
  */
 export function capabilityStatement(ctx: FhirContext): string {
-  const key = ctx.fhirBase;
-  if (cached?.key === key) return cached.json;
+  const cached = cache.get(ctx);
+  if (cached !== undefined) return cached;
   const typeInteractions = [...new Set(FHIR_ROUTES.filter((r) => r.level !== 'system').map((r) => r.interaction))];
   const systemInteractions = [...new Set(FHIR_ROUTES.filter((r) => r.level === 'system').map((r) => r.interaction)), 'transaction', 'batch'];
-  const supportedTypes = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
   const statement = {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -22,7 +22,7 @@ export function capabilityStatement(ctx: FhirContext): string {
     software: { name: 'Handover', version: '0.1.0' },
     implementation: { description: 'Handover FHIR R4 server', url: ctx.fhirBase },
     fhirVersion: '4.0.1',
-    format: ['application/fhir+json', 'application/json'],
+    format: ['application/fhir+json', 'application/json', 'json'],
     patchFormat: ['application/json-patch+json'],
     rest: [{
       mode: 'server',
@@ -37,10 +37,9 @@ export function capabilityStatement(ctx: FhirContext): string {
         conditionalUpdate: true,
         conditionalDelete: 'single',
         referencePolicy: ['literal', 'logical'],
-        searchInclude: [...searchParamsOf(type).values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
-        searchParam: [...searchParamsOf(type).values()]
-          .filter((p) => supportedTypes.has(p.type) && p.expression !== undefined)
-          .map((p) => ({ name: p.code, type: p.type })),
+        // Exactly the parameters search parses and indexes (model/search indexed-params.ts).
+        searchInclude: indexedParams(type).filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
+        searchParam: indexedParams(type).map((p) => ({ name: p.code, type: p.type })),
       })),
       interaction: systemInteractions.map((code) => ({ code })),
       searchParam: [
@@ -50,6 +49,7 @@ export function capabilityStatement(ctx: FhirContext): string {
       ],
     }],
   };
-  cached = { key, json: JSON.stringify(statement) };
-  return cached.json;
+  const json = JSON.stringify(statement);
+  cache.set(ctx, json);
+  return json;
 }
