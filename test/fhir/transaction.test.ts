@@ -79,6 +79,7 @@ describeEachEngine('FHIR transaction', (server) => {
     const condition = (await http('GET', `${base}/${idOf(entries[4].response.location)}`)).body;
     assert.equal(condition.subject.reference, patient);
     assert.equal(condition.evidence[0].detail[0].reference, observationId);
+    assert.equal(condition.encounter.reference, 'Encounter/enc-tx-1', 'a reference to an absolute fullUrl becomes Type/id');
     assert.equal((await http('GET', `${base}/${observationId}`)).body.performer[0].reference, practitioner);
     const patched = (await http('GET', `${base}/Observation/obs-to-patch`)).body;
     assert.equal(patched.status, 'amended');
