@@ -162,6 +162,7 @@ describeEachEngine('FHIR transaction', (server) => {
       ['unknown type', 404, { resource: { resourceType: 'Spaceship' }, request: { method: 'POST', url: 'Spaceship' } }],
       ['conditional create, several matches', 412, { resource: patientBody('Dup', ids('atomic-dup')), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${MRN}|atomic-dup` } }],
       ['malformed url', 400, { resource: patientBody('Bad'), request: { method: 'PUT', url: 'Patient/not an id!' } }],
+      ['absolute url of another server', 400, { resource: patientBody('Bad'), request: { method: 'POST', url: 'http://elsewhere.example.org/fhir/Patient' } }],
       ['bad percent-encoding', 400, { request: { method: 'GET', url: 'Patient/%E0%A4%A' } }],
       ['delete of an unknown resource', 404, { request: { method: 'DELETE', url: 'Patient/never-was' } }],
       ['read of a missing resource', 404, { request: { method: 'GET', url: 'Patient/never-was' } }],
