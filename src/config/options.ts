@@ -16,6 +16,7 @@ export interface Config {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   maxBodyBytes: number;
+  maxBundleEntries: number;
   sqliteSynchronous: SqliteSynchronous;
   logLevel: string;
   /** Load the sample data into an empty database at start (sandbox mode only). */
@@ -107,6 +108,8 @@ export const OPTIONS: OptionSpec[] = [
     description: 'PEM private key for --tls-cert', parse: text },
   { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'HANDOVER_MAX_BODY_BYTES', valueName: 'n', defaultValue: 16 * 1024 * 1024,
     description: 'largest accepted request body; larger ones get 413', parse: integer('max-body-bytes', 1024, 1024 ** 3) },
+  { key: 'maxBundleEntries', flag: '--max-bundle-entries', env: 'HANDOVER_MAX_BUNDLE_ENTRIES', valueName: 'n', defaultValue: 10_000,
+    description: 'most entries in one batch or transaction Bundle; more get 413', parse: integer('max-bundle-entries', 1, 1_000_000) },
   { key: 'sqliteSynchronous', flag: '--sqlite-synchronous', env: 'HANDOVER_SQLITE_SYNCHRONOUS', valueName: 'level', defaultValue: 'normal',
     description: 'normal: survives a process crash; full: also survives power loss (slower)', parse: oneOf('sqlite-synchronous', ['normal', 'full'] as const) },
   { key: 'logLevel', flag: '--log-level', env: 'HANDOVER_LOG_LEVEL', valueName: 'level', defaultValue: 'info',

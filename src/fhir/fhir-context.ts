@@ -11,4 +11,6 @@ export interface FhirContext {
   mode: Mode;
   /** `<base-url>/fhir`, without a trailing slash. */
   fhirBase: string;
+  /** Most entries one batch or transaction may carry (it holds one database transaction). */
+  maxBundleEntries: number;
 }

@@ -25,5 +25,5 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
 
 export function fhirContextOf(services: Services): FhirContext {
   const { store, clock, log, metrics, config } = services;
-  return { store, clock, log, metrics, mode: config.mode, fhirBase: `${config.baseUrl}/fhir` };
+  return { store, clock, log, metrics, mode: config.mode, fhirBase: `${config.baseUrl}/fhir`, maxBundleEntries: config.maxBundleEntries };
 }

@@ -1,13 +1,6 @@
 import type { Bundle, BundleEntry } from '../../model/index.js';
 import { invalid, issue, OperationOutcomeError } from '../../model/index.js';
 
-/**
- * The most entries one batch or transaction may carry. A transaction holds one database
- * transaction (and its locks) for its whole run and the response repeats every entry, so an
- * unbounded Bundle is a denial of service; 10,000 is far above any real chart upload.
- */
-export const MAX_BUNDLE_ENTRIES = 10_000;
-
 /** R4 HTTPVerb (a required binding on Bundle.entry.request.method). */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -21,7 +14,12 @@ export interface CheckedBundle {
  * entry has a request (invariant bdl-3) with a known method; fullUrls are unique (bdl-7). Breaking
  * one makes the whole Bundle unreadable, so it is a 400 for a batch as well as a transaction.
  */
-export function checkBundle(body: unknown): CheckedBundle {
+/**
+ * `maxEntries` (--max-bundle-entries, default 10,000): a transaction holds one database
+ * transaction and its locks for its whole run and the response repeats every entry, so an
+ * unbounded Bundle is a denial of service.
+ */
+export function checkBundle(body: unknown, maxEntries: number): CheckedBundle {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || (body as Bundle).resourceType !== 'Bundle') {
     throw invalid('POST to the FHIR base takes a Bundle of type batch or transaction', 'resourceType');
   }
@@ -31,8 +29,8 @@ export function checkBundle(body: unknown): CheckedBundle {
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw invalid('Bundle.entry must be an array', 'Bundle.entry');
   const entries = bundle.entry ?? [];
-  if (entries.length > MAX_BUNDLE_ENTRIES) {
-    throw new OperationOutcomeError(413, [issue('too-costly', `The Bundle has ${entries.length} entries; this server takes at most ${MAX_BUNDLE_ENTRIES} per batch or transaction: split it`, 'Bundle.entry')]);
+  if (entries.length > maxEntries) {
+    throw new OperationOutcomeError(413, [issue('too-costly', `The Bundle has ${entries.length} entries; this server takes at most ${maxEntries} per batch or transaction: split it`, 'Bundle.entry')]);
   }
   const fullUrls = new Map<string, number>();
   entries.forEach((entry, i) => {

@@ -13,7 +13,7 @@ import { serializeBundle } from './serialize-bundle.js';
  * order; a failed transaction answers a single OperationOutcome instead (run-transaction.ts).
  */
 export async function processBundle(ctx: FhirContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
-  const { type, entries } = checkBundle(request.body);
+  const { type, entries } = checkBundle(request.body, ctx.maxBundleEntries);
   const responses = type === 'transaction' ? await runTransaction(ctx, entries, dispatch) : await runBatch(ctx, entries, dispatch);
   const minimal = /return\s*=\s*minimal/i.test(request.headers.prefer ?? '');
   const body = serializeBundle({
