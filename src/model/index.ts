@@ -4,3 +4,4 @@ export * from './definitions/index.js';
 export * from './search/index.js';
 export * from './validation/index.js';
 export * from './synthetic/index.js';
+export * from './scopes/index.js';
