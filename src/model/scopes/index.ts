@@ -2,3 +2,5 @@ export type * from './scope-types.js';
 export { INTERACTION_ORDER, NAMED_SCOPES } from './scope-types.js';
 export { parseScope, parseScopes, type ParsedScopes } from './parse-scope.js';
 export { formatScope, formatScopes } from './format-scope.js';
+export { scopeCovers, permits, type ScopeRequest, type LevelGrant, type Permission } from './scope-covers.js';
+export { smartInteraction, type RestInteraction } from './smart-interaction.js';
