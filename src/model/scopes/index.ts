@@ -4,3 +4,5 @@ export { parseScope, parseScopes, type ParsedScopes } from './parse-scope.js';
 export { formatScope, formatScopes } from './format-scope.js';
 export { scopeCovers, permits, type ScopeRequest, type LevelGrant, type Permission } from './scope-covers.js';
 export { smartInteraction, type RestInteraction } from './smart-interaction.js';
+export { narrowScopes, isNarrowing, type Narrowed } from './narrow-scopes.js';
+export { intersectScopes } from './intersect-scopes.js';
