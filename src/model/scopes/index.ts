@@ -6,3 +6,12 @@ export { scopeCovers, permits, type ScopeRequest, type LevelGrant, type Permissi
 export { smartInteraction, type RestInteraction } from './smart-interaction.js';
 export { narrowScopes, isNarrowing, type Narrowed } from './narrow-scopes.js';
 export { intersectScopes } from './intersect-scopes.js';
+export {
+  granularCategories,
+  CATEGORY_CHOICES,
+  CONDITION_CATEGORY_SYSTEM,
+  US_CORE_CONDITION_CATEGORY_SYSTEM,
+  OBSERVATION_CATEGORY_SYSTEM,
+  type CategoryChoice,
+  type GranularCategory,
+} from './granular-categories.js';
