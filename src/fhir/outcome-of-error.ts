@@ -10,6 +10,6 @@ export function outcomeOfError(error: unknown): OperationOutcomeError {
   if (error instanceof OperationOutcomeError) return error;
   if (error instanceof StorageConflict) return new OperationOutcomeError(409, [issue('conflict', 'A concurrent change conflicted with this one; retry')]);
   if (error instanceof StorageBusy) return throttled('The database is busy; retry shortly');
-  if (error instanceof StorageBadQuery) return invalid(error.message);
+  if (error instanceof StorageBadQuery) return invalid(error.message, error.parameter);
   return exception('Internal server error');
 }

@@ -54,7 +54,7 @@ export async function storeVersion(ctx: FhirContext, tx: StoreTransaction, resou
   // Keep resourceType, id and meta first, as people read them.
   const { resourceType, meta, id: _ignored, ...rest } = stored;
   const json = JSON.stringify({ resourceType, id, meta, ...rest });
-  await tx.writeVersion({ resourceType, id, versionId, lastUpdated, json, index: extractSearchIndex(stored) });
+  await tx.writeVersion({ resourceType, id, versionId, lastUpdated, json, index: extractSearchIndex(stored, { localBase: ctx.fhirBase }) });
   ctx.metrics.resourceWrites.inc({ type: resourceType, interaction: current && !current.deleted ? 'update' : 'create' });
   return { resourceType, id, versionId, lastUpdated, json, created: !current || current.deleted };
 }

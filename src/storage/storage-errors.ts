@@ -19,4 +19,9 @@ export class StorageBusy extends StorageError {
 /** Bad search input detected while compiling it (e.g. an unparsable cursor). */
 export class StorageBadQuery extends StorageError {
   override name = 'StorageBadQuery';
+
+  /** The search parameter at fault (`_cursor`), for the surface to name. */
+  constructor(message: string, readonly parameter?: string) {
+    super(message);
+  }
 }

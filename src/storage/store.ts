@@ -99,5 +99,10 @@ export interface Store extends StoreReader {
    */
   readChanges(cursor: string | null, limit: number): Promise<ChangeBatch>;
   countResources(): Promise<number>;
+  /**
+   * The engine's query plan for a search's first statement (SQLite `EXPLAIN QUERY PLAN`,
+   * PostgreSQL `EXPLAIN`), one line per plan node: to check that searches use the indexes.
+   */
+  explainSearch(request: SearchRequest): Promise<string[]>;
   close(): Promise<void>;
 }

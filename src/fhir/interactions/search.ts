@@ -14,7 +14,7 @@ import { withQuery } from './history.js';
  */
 export async function search(ctx: FhirContext, db: StoreReader, type: string, query: [string, string][], prefer: string | undefined, compartment?: { type: 'Patient'; id: string }): Promise<FhirResponse> {
   if (!isResourceType(type)) throw notFound(`Unknown resource type ${type}`);
-  const request: SearchRequest = parseSearchRequest(type, query);
+  const request: SearchRequest = parseSearchRequest(type, query, { now: ctx.clock.now().getTime(), localBase: ctx.fhirBase });
   if (compartment) request.compartment = compartment;
   const strict = /handling\s*=\s*strict/i.test(prefer ?? '');
   if (request.unknown.length > 0 && strict) {

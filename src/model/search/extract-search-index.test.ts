@@ -92,6 +92,15 @@ test('reference parameters: relative and absolute literals, contained skipped, i
   assert.deepEqual(rows(opaque, 'references', 'subject'), [{ targetType: null, targetId: null, url: 'urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a' }]);
 });
 
+test('with the server base known, an absolute reference elsewhere keeps only its url; one under the base is local', () => {
+  const foreign = extractSearchIndex(patient, { localBase: 'https://ehr.example/fhir' });
+  assert.deepEqual(rows(foreign, 'references', 'general-practitioner'), [{ targetType: null, targetId: null, url: 'https://other.example/fhir/Practitioner/gp1/_history/3' }]);
+  const local = extractSearchIndex(patient, { localBase: 'https://other.example/fhir' });
+  assert.deepEqual(rows(local, 'references', 'general-practitioner'), [{ targetType: 'Practitioner', targetId: 'gp1', url: 'https://other.example/fhir/Practitioner/gp1/_history/3' }]);
+  const relative = extractSearchIndex({ resourceType: 'Observation', subject: { reference: 'Patient/p1' } }, { localBase: 'https://ehr.example/fhir' });
+  assert.deepEqual(rows(relative, 'references', 'subject'), [{ targetType: 'Patient', targetId: 'p1', url: 'Patient/p1' }]);
+});
+
 test('where(resolve() is Patient) keeps only references to Patients', () => {
   assert.deepEqual(rows(extractSearchIndex(condition), 'references', 'patient'), [{ targetType: 'Patient', targetId: 'p1', url: 'Patient/p1' }]);
   const obs = extractSearchIndex(observation);

@@ -18,11 +18,18 @@ import type { TypedValue } from './typed-value.js';
  * each found element turned into rows by the parameter's type (R4 search §3.1.1.4). Identical
  * rows are stored once.
  *
+ * With `localBase` (the server's FHIR base) known, an absolute reference to another server keeps
+ * only its URL: it names that server's resource, not ours of the same Type/id.
+ *
  * Expressions run on the fast path (compile-fast-path.ts) when they are plain paths: on a typical
  * Patient, Condition and Observation, evaluating all their parameters took 7–14 µs that way
  * against 90–135 µs with fhirpath.js, which now handles only the few expressions left over.
  */
-export function extractSearchIndex(resource: Resource): SearchIndex {
+export interface ExtractOptions {
+  localBase?: string;
+}
+
+export function extractSearchIndex(resource: Resource, options: ExtractOptions = {}): SearchIndex {
   const index: SearchIndex = { strings: [], tokens: [], references: [], dates: [], numbers: [], quantities: [], uris: [] };
   const seen = new Set<string>();
   const add = <K extends keyof SearchIndex>(kind: K, row: SearchIndex[K][number], key: string) => {
@@ -31,14 +38,14 @@ export function extractSearchIndex(resource: Resource): SearchIndex {
     (index[kind] as SearchIndex[K][number][]).push(row);
   };
   for (const { param, evaluate } of extractorsOf(resource.resourceType)) {
-    for (const node of evaluate(resource)) addRows(param, node, add);
+    for (const node of evaluate(resource)) addRows(param, node, add, options.localBase);
   }
   return index;
 }
 
 type Add = <K extends keyof SearchIndex>(kind: K, row: SearchIndex[K][number], key: string) => void;
 
-function addRows(param: SearchParamDef, node: TypedValue, add: Add): void {
+function addRows(param: SearchParamDef, node: TypedValue, add: Add, localBase: string | undefined): void {
   const p = param.code;
   switch (param.type) {
     case 'string':
@@ -48,7 +55,7 @@ function addRows(param: SearchParamDef, node: TypedValue, add: Add): void {
       for (const t of tokenValues(node)) add('tokens', { param: p, ...t }, `t|${p}|${t.system}|${t.code}|${t.text}`);
       break;
     case 'reference': {
-      const { references, identifiers } = referenceValues(node);
+      const { references, identifiers } = referenceValues(node, localBase);
       for (const r of references) add('references', { param: p, ...r }, `r|${p}|${r.url}`);
       for (const t of identifiers) add('tokens', { param: p, ...t }, `t|${p}|${t.system}|${t.code}|${t.text}`);
       break;

@@ -1,7 +1,7 @@
 import { isResourceType, searchParamsOf } from '../definitions/index.js';
 import { invalid, notSupported } from '../outcome/index.js';
 import { isIndexedParam } from './indexed-params.js';
-import { parseSearchValue } from './parse-search-value.js';
+import { parseSearchValue, type ValueContext } from './parse-search-value.js';
 import type { Modifier, SearchClause, SearchParamDef } from './search-types.js';
 import { splitEscaped } from './split-escaped.js';
 
@@ -12,14 +12,14 @@ import { splitEscaped } from './split-escaped.js';
  * of `_has` (search.html#has). Gives 'unknown' for a parameter this type does not have or that
  * is not indexed (the caller reports it), and 'empty' when no value is given, which is ignored.
  */
-export function parseSearchClause(resourceType: string, name: string, value: string): SearchClause | 'unknown' | 'empty' {
-  if (name.startsWith('_has:')) return parseHas(resourceType, name, value);
+export function parseSearchClause(resourceType: string, name: string, value: string, context: ValueContext): SearchClause | 'unknown' | 'empty' {
+  if (name.startsWith('_has:')) return parseHas(resourceType, name, value, context);
   const dot = name.indexOf('.');
-  if (dot >= 0) return parseChain(resourceType, name.slice(0, dot), name.slice(dot + 1), value, name);
-  return parseSimple(resourceType, name, value, name);
+  if (dot >= 0) return parseChain(resourceType, name.slice(0, dot), name.slice(dot + 1), value, name, context);
+  return parseSimple(resourceType, name, value, name, context);
 }
 
-function parseSimple(resourceType: string, name: string, value: string, written: string): SearchClause | 'unknown' | 'empty' {
+function parseSimple(resourceType: string, name: string, value: string, written: string, context: ValueContext): SearchClause | 'unknown' | 'empty' {
   const [code, modifierText, ...extra] = name.split(':');
   const param = indexedParam(resourceType, code!);
   if (!param) return 'unknown';
@@ -27,12 +27,12 @@ function parseSimple(resourceType: string, name: string, value: string, written:
   const { modifier, targetType } = parseModifier(param, modifierText, written);
   const raws = splitEscaped(value, ',').filter((v) => v !== '');
   if (raws.length === 0) return 'empty';
-  const values = raws.map((raw) => parseSearchValue(param, modifier, raw, written, targetType));
+  const values = raws.map((raw) => parseSearchValue(param, modifier, raw, written, context, targetType));
   return targetType === undefined ? { param, modifier, values } : { param, modifier, targetType, values };
 }
 
 /** search.html#chaining: `subject:Patient.name=peter`, or `patient.name=peter` when unambiguous. */
-function parseChain(resourceType: string, head: string, rest: string, value: string, written: string): SearchClause | 'unknown' | 'empty' {
+function parseChain(resourceType: string, head: string, rest: string, value: string, written: string, context: ValueContext): SearchClause | 'unknown' | 'empty' {
   const [code, modifierText, ...extra] = head.split(':');
   const param = indexedParam(resourceType, code!);
   if (!param) return 'unknown';
@@ -45,7 +45,7 @@ function parseChain(resourceType: string, head: string, rest: string, value: str
   }
   if (targets.length > 0 && !targets.includes(targetType)) throw invalid(`Search parameter ${code} cannot refer to ${targetType} (${written})`, written);
   if (rest.includes('.') || rest.startsWith('_has:')) throw notSupported(`Only one level of chaining is supported (${written})`);
-  const inner = parseSimple(targetType, rest, value, written);
+  const inner = parseSimple(targetType, rest, value, written, context);
   if (typeof inner === 'string') return inner;
   return { param, modifier: undefined, targetType, values: [], chain: { targetType, clause: inner } };
 }
@@ -54,7 +54,7 @@ function parseChain(resourceType: string, head: string, rest: string, value: str
 const HAS: SearchParamDef = { code: '_has', type: 'special', expression: undefined, targets: [] };
 
 /** search.html#has: `_has:Observation:patient:code=1234` — resources that such Observations point to. */
-function parseHas(resourceType: string, name: string, value: string): SearchClause | 'unknown' | 'empty' {
+function parseHas(resourceType: string, name: string, value: string, context: ValueContext): SearchClause | 'unknown' | 'empty' {
   const [, sourceType, refCode, ...filter] = name.split(':');
   const filterName = filter.join(':');
   if (!sourceType || !refCode || !filterName) throw invalid(`Invalid _has "${name}": expected _has:Type:reference:param`, name);
@@ -65,7 +65,7 @@ function parseHas(resourceType: string, name: string, value: string): SearchClau
     throw invalid(`${sourceType}.${refCode} cannot refer to ${resourceType} (${name})`, name);
   }
   if (filterName.startsWith('_has:') || filterName.includes('.')) throw notSupported(`Only one level of _has is supported (${name})`);
-  const inner = parseSimple(sourceType, filterName, value, name);
+  const inner = parseSimple(sourceType, filterName, value, name, context);
   if (typeof inner === 'string') return inner;
   return { param: HAS, modifier: undefined, values: [], has: { sourceType, referenceParam, clause: inner } };
 }

@@ -246,3 +246,29 @@ test('the diagnostics name the parameter in the OperationOutcome expression', ()
     assert.deepEqual(error.outcome.issue[0]?.expression, ['birthdate']);
   }
 });
+
+test('ap widens the value: by 10% of the gap to now for a date, by 10% of the value for a number', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const [date] = parseSearchRequest('Patient', [['birthdate', 'ap2016-01-01']], { now }).clauses[0]!.values;
+  const gap = now - Date.parse('2016-01-01T00:00:00Z');
+  assert.deepEqual(date, { kind: 'date', prefix: 'ap', low: Date.parse('2016-01-01T00:00:00Z') - Math.round(gap / 10), high: Date.parse('2016-01-02T00:00:00Z') + Math.round(gap / 10) });
+  // Only ap widens; the other prefixes keep the precision interval.
+  assert.deepEqual(parseSearchRequest('Patient', [['birthdate', 'ge2016-01-01']], { now }).clauses[0]!.values[0], {
+    kind: 'date', prefix: 'ge', low: Date.parse('2016-01-01T00:00:00Z'), high: Date.parse('2016-01-02T00:00:00Z'),
+  });
+  const [quantity] = parse('Observation', 'value-quantity=ap100||mg').clauses[0]!.values;
+  assert.ok(quantity?.kind === 'quantity');
+  assert.equal(quantity.value, 100);
+  assert.ok(Math.abs(quantity.low - 89.5) < 1e-9 && Math.abs(quantity.high - 110.5) < 1e-9, `${quantity.low}..${quantity.high}`);
+});
+
+test('with the server base known, an absolute reference under it is local and one elsewhere is matched as written', () => {
+  const values = parseSearchRequest('Observation', [['subject', 'https://ehr.example/fhir/Patient/7,https://other.example/fhir/Patient/7,Patient/7']], {
+    localBase: 'https://ehr.example/fhir',
+  }).clauses[0]!.values;
+  assert.deepEqual(values, [
+    { kind: 'reference', targetType: 'Patient', targetId: '7', url: 'Patient/7' },
+    { kind: 'reference', targetType: undefined, targetId: '', url: 'https://other.example/fhir/Patient/7' },
+    { kind: 'reference', targetType: 'Patient', targetId: '7', url: 'Patient/7' },
+  ]);
+});

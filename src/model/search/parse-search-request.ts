@@ -9,6 +9,10 @@ export interface ParseSearchOptions {
   defaultCount?: number;
   /** Largest page served; a bigger `_count` is lowered to it (1000). */
   maxCount?: number;
+  /** Epoch milliseconds, from the caller's clock: `ap` on a date is relative to now. */
+  now?: number;
+  /** The server's FHIR base (`https://host/fhir`): absolute references under it are local. */
+  localBase?: string;
 }
 
 /**
@@ -26,9 +30,11 @@ export function parseSearchRequest(resourceType: string, params: [string, string
     // Without `_total`, storage reports the total when it is free (the whole result fits one page).
     total: undefined, summary: undefined, elements: undefined, include: [], revinclude: [], unknown: [],
   };
+  // Model code reads no clock of its own; a caller without one gets the process time.
+  const context = { now: options.now ?? Date.now(), localBase: options.localBase };
   for (const [name, value] of params) {
     if (name.startsWith('_') && parseResultParam(request, name, value, maxCount)) continue;
-    const clause = parseSearchClause(resourceType, name, value);
+    const clause = parseSearchClause(resourceType, name, value, context);
     if (clause === 'unknown') {
       if (!request.unknown.includes(name)) request.unknown.push(name);
     } else if (clause !== 'empty') request.clauses.push(clause);

@@ -15,8 +15,10 @@ export interface ReferenceValue {
  * references (`#x`) point inside the resource and are not indexed. A logical reference
  * (`Reference.identifier`) becomes a token under the same parameter, for `:identifier`
  * (search.html#modifiers: "identifier … tests whether the Reference.identifier … matches").
+ * An absolute reference names a local Type/id only when it is under `localBase` (when known):
+ * one to another server keeps just its url, so `subject=Patient/1` never matches it.
  */
-export function referenceValues(node: TypedValue): { references: ReferenceValue[]; identifiers: TokenValue[] } {
+export function referenceValues(node: TypedValue, localBase?: string): { references: ReferenceValue[]; identifiers: TokenValue[] } {
   const v = node.value;
   if (typeof v === 'string') return { references: v === '' ? [] : [{ targetType: null, targetId: null, url: v }], identifiers: [] };
   if (typeof v !== 'object' || v === null) return NONE;
@@ -29,7 +31,7 @@ export function referenceValues(node: TypedValue): { references: ReferenceValue[
   const ref = v as { reference?: unknown; identifier?: { system?: unknown; value?: unknown } };
   const references: ReferenceValue[] = [];
   if (typeof ref.reference === 'string' && ref.reference !== '' && !ref.reference.startsWith('#')) {
-    const parsed = parseReference(ref.reference);
+    const parsed = isForeign(ref.reference, localBase) ? undefined : parseReference(ref.reference);
     references.push({ targetType: parsed?.type ?? null, targetId: parsed?.id ?? null, url: ref.reference });
   }
   const identifiers: TokenValue[] = [];
@@ -39,3 +41,7 @@ export function referenceValues(node: TypedValue): { references: ReferenceValue[
 }
 
 const NONE = { references: [], identifiers: [] };
+
+function isForeign(reference: string, localBase: string | undefined): boolean {
+  return localBase !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(reference) && !reference.startsWith(`${localBase}/`);
+}

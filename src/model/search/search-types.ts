@@ -39,9 +39,16 @@ export type SearchValue =
   | { kind: 'string'; value: string }
   | { kind: 'token'; system: string | undefined; code: string | undefined }
   | { kind: 'reference'; targetType: string | undefined; targetId: string; url: string }
-  /** `low`/`high` is the interval the value's own precision denotes (`high` exclusive). */
+  /**
+   * `low`/`high` is the interval the value's own precision denotes (`high` exclusive); under
+   * `ap` it is already widened by the approximation (search.html#prefix), so storage tests overlap.
+   */
   | { kind: 'date'; prefix: Prefix; low: number; high: number }
-  /** `low`/`high` is the implicit range of the value's significant figures (R4 §3.1.1.4.1). */
+  /**
+   * `value` as written; `low`/`high` the implicit range of its significant figures (R4 §3.1.1.4.1),
+   * widened under `ap`. Only `eq`, `ne` and `ap` use the range: the other prefixes compare with
+   * the exact value (search.html#number: "the implicit precision of the number is ignored").
+   */
   | { kind: 'number'; prefix: Prefix; value: number; low: number; high: number }
   | { kind: 'quantity'; prefix: Prefix; value: number; low: number; high: number; system: string | undefined; code: string | undefined }
   | { kind: 'uri'; value: string }

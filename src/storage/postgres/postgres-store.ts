@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { SearchRequest } from '../../model/index.js';
 import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
-import { runSearch } from '../sql/run-search.js';
+import { explainPostgres } from '../sql/explain-plan.js';
+import { runSearch, searchStatement } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
@@ -75,6 +76,10 @@ export class PostgresStore implements Store {
 
   search(request: SearchRequest) {
     return runSearch(this.db, request);
+  }
+
+  explainSearch(request: SearchRequest) {
+    return explainPostgres(this.db, searchStatement(request));
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {

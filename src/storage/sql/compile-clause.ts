@@ -1,6 +1,8 @@
-import type { Prefix, SearchClause, SearchValue } from '../../model/index.js';
+import type { SearchClause, SearchValue } from '../../model/index.js';
+import { normalizeSearchString } from '../../model/index.js';
 import { StorageBadQuery } from '../storage-errors.js';
-import { INDEX_KIND_OF_TYPE, INDEX_TABLES } from './index-tables.js';
+import { INDEX_KIND_OF_TYPE, INDEX_TABLES, type IndexKind } from './index-tables.js';
+import { dateCondition, instantCondition, numberCondition } from './range-conditions.js';
 import { all, any, list, raw, sql, type Sql } from './sql-fragment.js';
 
 /**
@@ -11,20 +13,19 @@ import { all, any, list, raw, sql, type Sql } from './sql-fragment.js';
 export function compileClause(clause: SearchClause, resourceType: string, alias: string): Sql {
   const rid = raw(`${alias}.rid`);
   if (clause.chain) return compileChain(clause, resourceType, alias);
-  if (clause.has) return compileHas(clause, alias);
+  if (clause.has) return compileHas(clause, resourceType, alias);
   const code = clause.param.code;
 
   if (code === '_id') return negate(clause, any(clause.values.map((v) => idCondition(v, alias))));
   if (code === '_lastUpdated') {
     return any(clause.values.map((v) => {
       if (v.kind === 'missing') return raw(v.missing ? '1=0' : '1=1');
-      if (v.kind !== 'date') throw new StorageBadQuery('_lastUpdated takes a date');
-      return rangeCondition(v.prefix, raw(`${alias}.last_updated`), raw(`${alias}.last_updated + 1`), v.low, v.high);
+      if (v.kind !== 'date') throw new StorageBadQuery('_lastUpdated takes a date', '_lastUpdated');
+      return instantCondition(v.prefix, raw(`${alias}.last_updated`), v.low, v.high);
     }));
   }
 
-  const kind = INDEX_KIND_OF_TYPE[clause.param.type];
-  if (!kind) throw new StorageBadQuery(`search parameter ${code} of type ${clause.param.type} is not supported`);
+  const kind = indexKindOf(clause);
   const table = raw(INDEX_TABLES[kind].table);
   const scope = sql`resource_type = ${resourceType} AND param = ${code}`;
 
@@ -35,9 +36,21 @@ export function compileClause(clause: SearchClause, resourceType: string, alias:
   }
 
   const matches = any(clause.values.map((value) => valueCondition(value, clause)));
-  const inIndex = sql`${rid} IN (SELECT rid FROM ${table} WHERE ${scope} AND ${matches})`;
   // R4 §3.1.1.5.6 :not — resources with no matching value, including those with no value at all.
-  return clause.modifier === 'not' ? sql`${rid} NOT IN (SELECT rid FROM ${table} WHERE ${scope} AND ${matches})` : inIndex;
+  const test = clause.modifier === 'not' ? raw('NOT IN') : raw('IN');
+  return sql`${rid} ${test} (SELECT rid FROM ${table} WHERE ${scope} AND ${matches})`;
+}
+
+/**
+ * The index table a clause reads. search.html#modifiers `:identifier` "tests whether the
+ * Reference.identifier … matches": extraction keeps those identifiers as tokens under the
+ * reference parameter's own code, so they are in sp_token, not sp_reference.
+ */
+function indexKindOf(clause: SearchClause): IndexKind {
+  if (clause.modifier === 'identifier') return 'tokens';
+  const kind = INDEX_KIND_OF_TYPE[clause.param.type];
+  if (!kind) throw new StorageBadQuery(`search parameter ${clause.param.code} of type ${clause.param.type} is not supported`, clause.param.code);
+  return kind;
 }
 
 function negate(clause: SearchClause, condition: Sql): Sql {
@@ -49,7 +62,7 @@ function idCondition(value: SearchValue, alias: string): Sql {
   if (value.kind === 'token') return sql`${id} = ${value.code ?? ''}`;
   if (value.kind === 'string' || value.kind === 'uri') return sql`${id} = ${value.value}`;
   if (value.kind === 'reference') return sql`${id} = ${value.targetId}`;
-  throw new StorageBadQuery('_id takes an id');
+  throw new StorageBadQuery('_id takes an id', '_id');
 }
 
 function valueCondition(value: SearchValue, clause: SearchClause): Sql {
@@ -57,10 +70,12 @@ function valueCondition(value: SearchValue, clause: SearchClause): Sql {
     case 'string': return stringCondition(value.value, clause.modifier);
     case 'token': return tokenCondition(value, clause.modifier);
     case 'reference': return referenceCondition(value, clause.targetType);
-    case 'date':
-    case 'number': return rangeCondition(value.prefix, raw('low'), raw('high'), value.low, value.high);
+    case 'date': return dateCondition(value.prefix, raw('low'), raw('high'), value.low, value.high);
+    case 'number': return numberCondition(value.prefix, raw('low'), raw('high'), value.value, value.low, value.high);
     case 'quantity': return all([
-      rangeCondition(value.prefix, raw('low'), raw('high'), value.low, value.high),
+      numberCondition(value.prefix, raw('low'), raw('high'), value.value, value.low, value.high),
+      // search.html#quantity: `5.4||mg` matches the code or the unit; extraction stores the
+      // unit as a second, system-less row, so `code = ?` covers both.
       ...(value.code !== undefined ? [sql`code = ${value.code}`] : []),
       ...(value.system !== undefined ? [sql`system = ${value.system}`] : []),
     ]);
@@ -69,18 +84,25 @@ function valueCondition(value: SearchValue, clause: SearchClause): Sql {
   }
 }
 
-/** R4 §3.1.1.4.7 string: case- and accent-insensitive "starts with" unless :exact / :contains. */
+/**
+ * R4 §3.1.1.4.7 string: case- and accent-insensitive "starts with" unless :exact / :contains.
+ * `:exact` also tests the normalized column, so the (resource_type, param, normalized) index
+ * narrows it first.
+ */
 function stringCondition(value: string, modifier: SearchClause['modifier']): Sql {
-  if (modifier === 'exact') return sql`value = ${value}`;
-  const normalized = escapeLike(normalize(value));
-  if (modifier === 'contains') return sql`normalized LIKE ${`%${normalized}%`} ESCAPE '\\'`;
-  return sql`normalized LIKE ${`${normalized}%`} ESCAPE '\\'`;
+  const normalized = normalizeSearchString(value);
+  if (modifier === 'exact') return sql`(normalized = ${normalized} AND value = ${value})`;
+  if (modifier === 'contains') return sql`normalized LIKE ${`%${escapeLike(normalized)}%`} ESCAPE '\\'`;
+  return sql`normalized LIKE ${`${escapeLike(normalized)}%`} ESCAPE '\\'`;
 }
 
 function tokenCondition(value: Extract<SearchValue, { kind: 'token' }>, modifier: SearchClause['modifier']): Sql {
   if (modifier === 'text') {
-    const text = escapeLike(normalize(value.code ?? ''));
-    return sql`LOWER(text) LIKE ${`${text}%`} ESCAPE '\\'`;
+    // search.html#modifiers :text — "the search parameter is processed as a string that searches
+    // text associated with the code/value": string matching (starts with, case- and
+    // accent-insensitive) on the display or text, at its start or at the start of any word in it.
+    const text = escapeLike(normalizeSearchString(value.code ?? ''));
+    return sql`(text LIKE ${`${text}%`} ESCAPE '\\' OR text LIKE ${`% ${text}%`} ESCAPE '\\')`;
   }
   const parts: Sql[] = [];
   // `code` alone matches any system; `|code` means no system; `system|` any code in the system.
@@ -89,43 +111,28 @@ function tokenCondition(value: Extract<SearchValue, { kind: 'token' }>, modifier
   return all(parts);
 }
 
+/**
+ * search.html#reference. `targetId: ''` is a URL naming no local resource (a canonical, a urn, a
+ * resource on another server): it matches the reference as written. An absolute URL that does
+ * name a Type/id also matches canonicals stored as written.
+ */
 function referenceCondition(value: Extract<SearchValue, { kind: 'reference' }>, typeModifier: string | undefined): Sql {
+  if (value.targetId === '') return sql`url = ${value.url}`;
   const targetType = value.targetType ?? typeModifier;
   const byId = targetType !== undefined
-    ? sql`target_id = ${value.targetId} AND target_type = ${targetType}`
+    ? sql`(target_id = ${value.targetId} AND target_type = ${targetType})`
     : sql`target_id = ${value.targetId}`;
-  return value.url && /^https?:|^urn:/.test(value.url) ? any([byId, sql`url = ${value.url}`]) : byId;
+  return /^[a-z][a-z0-9+.-]*:/i.test(value.url) ? any([byId, sql`url = ${value.url}`]) : byId;
 }
 
+/** search.html#uri: exact; `:below` the value is a prefix of the stored URI; `:above` the reverse. */
 function uriCondition(value: string, modifier: SearchClause['modifier']): Sql {
   if (modifier === 'below') return sql`value LIKE ${`${escapeLike(value)}%`} ESCAPE '\\'`;
-  if (modifier === 'above') return sql`${value} LIKE value || '%'`;
+  if (modifier === 'above') return sql`SUBSTR(${value}, 1, LENGTH(value)) = value`;
   return sql`value = ${value}`;
 }
 
-/**
- * R4 §3.1.1.4.2 prefixes, over the target range [tl, th) and the search value's range [sl, sh)
- * (both upper bounds exclusive, so a value's precision is its range).
- */
-export function rangeCondition(prefix: Prefix, tl: Sql, th: Sql, sl: number, sh: number): Sql {
-  const contained = sql`(${tl} >= ${sl} AND ${th} <= ${sh})`;
-  switch (prefix) {
-    case 'eq': return contained;
-    case 'ne': return sql`NOT ${contained}`;
-    case 'gt': return sql`${th} > ${sh}`;
-    case 'lt': return sql`${tl} < ${sl}`;
-    case 'ge': return sql`(${th} > ${sh} OR ${contained})`;
-    case 'le': return sql`(${tl} < ${sl} OR ${contained})`;
-    case 'sa': return sql`${tl} >= ${sh}`;
-    case 'eb': return sql`${th} <= ${sl}`;
-    case 'ap': {
-      // "approximately": the value's range widened by 10% of its magnitude, intersecting the target.
-      const slack = Math.max(Math.abs(sh - sl), Math.abs((sl + sh) / 2) * 0.1);
-      return sql`(${tl} < ${sh + slack} AND ${th} > ${sl - slack})`;
-    }
-  }
-}
-
+/** search.html#chaining: the reference's targets must match the inner clause. */
 function compileChain(clause: SearchClause, resourceType: string, alias: string): Sql {
   const chain = clause.chain!;
   const inner = compileClause(chain.clause, chain.targetType, 't');
@@ -134,12 +141,16 @@ function compileChain(clause: SearchClause, resourceType: string, alias: string)
     (SELECT t.id FROM resources t WHERE t.resource_type = ${chain.targetType} AND t.deleted = 0 AND ${inner}))`;
 }
 
-/** R4 §3.1.1.5.10 `_has:Type:param:filter=value`: resources that matching `Type` resources point to. */
-function compileHas(clause: SearchClause, alias: string): Sql {
+/**
+ * R4 §3.1.1.5.10 `_has:Type:param:filter=value`: resources that matching `Type` resources point
+ * to — of the searched type only, since another type may use the same id.
+ */
+function compileHas(clause: SearchClause, resourceType: string, alias: string): Sql {
   const has = clause.has!;
   const inner = compileClause(has.clause, has.sourceType, 's');
   return sql`${raw(alias)}.id IN (SELECT ref.target_id FROM sp_reference ref JOIN resources s ON s.rid = ref.rid
-    WHERE ref.resource_type = ${has.sourceType} AND ref.param = ${has.referenceParam.code} AND s.deleted = 0 AND ${inner})`;
+    WHERE ref.resource_type = ${has.sourceType} AND ref.param = ${has.referenceParam.code} AND ref.target_type = ${resourceType}
+    AND s.deleted = 0 AND ${inner})`;
 }
 
 export function compartmentCondition(params: string[], resourceType: string, patientId: string, alias: string): Sql {
@@ -150,9 +161,4 @@ export function compartmentCondition(params: string[], resourceType: string, pat
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-/** The same normalization as extraction: lower case, accents removed. */
-function normalize(value: string): string {
-  return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }

@@ -54,7 +54,7 @@ function sortExpression(key: SortKey): Sql {
   if (code === '_id') return raw('r.id');
   if (code === '_lastUpdated') return raw('r.last_updated');
   const kind = INDEX_KIND_OF_TYPE[key.param.type];
-  if (!kind) throw new StorageBadQuery(`cannot sort by ${code}`);
+  if (!kind) throw new StorageBadQuery(`cannot sort by ${code}`, '_sort');
   const table = raw(INDEX_TABLES[kind].table);
   const agg = raw(key.descending ? 'MAX' : 'MIN');
   const column = raw({ strings: 'normalized', tokens: 'code', references: 'target_id', uris: 'value', dates: key.descending ? 'high' : 'low', numbers: key.descending ? 'high' : 'low', quantities: key.descending ? 'high' : 'low' }[kind]);
@@ -101,6 +101,6 @@ function decodeCursor(text: string, sortKeys: number): Cursor {
     }
     return cursor;
   } catch {
-    throw new StorageBadQuery('the paging cursor is invalid or belongs to a different search');
+    throw new StorageBadQuery('the paging cursor is invalid or belongs to a different search', '_cursor');
   }
 }

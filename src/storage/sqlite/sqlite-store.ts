@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { SearchRequest } from '../../model/index.js';
 import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionWrite } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
-import { runSearch } from '../sql/run-search.js';
+import { explainSqlite } from '../sql/explain-plan.js';
+import { runSearch, searchStatement } from '../sql/run-search.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -80,6 +81,10 @@ export class SqliteStore implements Store {
 
   search(request: SearchRequest) {
     return runSearch(this.readDb, request);
+  }
+
+  explainSearch(request: SearchRequest) {
+    return explainSqlite(this.readDb, searchStatement(request));
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
