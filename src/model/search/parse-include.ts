@@ -1,7 +1,8 @@
 import { isResourceType, searchParamsOf } from '../definitions/index.js';
-import { invalid, notSupported } from '../outcome/index.js';
+import { invalid } from '../outcome/index.js';
 import { isIndexedParam } from './indexed-params.js';
 import type { IncludeSpec } from './search-types.js';
+import { unsupported } from './unsupported.js';
 
 /**
  * `_include=Source:param[:Target]` and `_revinclude=Source:param[:Target]` (R4 search §3.1.1.5
@@ -12,7 +13,7 @@ import type { IncludeSpec } from './search-types.js';
  */
 export function parseInclude(name: string, value: string, iterate: boolean): IncludeSpec {
   const [sourceType, code, targetType, ...extra] = value.split(':');
-  if (code === '*' || sourceType === '*') throw notSupported(`${name}=${value}: the wildcard * is not supported`);
+  if (code === '*' || sourceType === '*') throw unsupported(`${name}=${value}: the wildcard * is not supported`, name);
   if (!sourceType || !code || extra.length > 0) throw invalid(`Invalid ${name} "${value}": expected Type:param[:targetType]`, name);
   if (!isResourceType(sourceType)) throw invalid(`Invalid ${name} "${value}": unknown resource type ${sourceType}`, name);
   const param = searchParamsOf(sourceType).get(code);

@@ -1,9 +1,10 @@
 import { isResourceType, searchParamsOf } from '../definitions/index.js';
-import { invalid, notSupported } from '../outcome/index.js';
+import { invalid } from '../outcome/index.js';
 import { isIndexedParam } from './indexed-params.js';
 import { parseSearchValue, type ValueContext } from './parse-search-value.js';
 import type { Modifier, SearchClause, SearchParamDef } from './search-types.js';
 import { splitEscaped } from './split-escaped.js';
+import { unsupported } from './unsupported.js';
 
 /**
  * One `name=value` pair of a search as a clause (R4 search §3.1.1, search.html): the values of
@@ -44,7 +45,7 @@ function parseChain(resourceType: string, head: string, rest: string, value: str
     throw invalid(`Chained search parameter ${written} is ambiguous: ${code} may refer to ${targets.join(', ') || 'any type'}; write ${code}:Type.${rest}`, written);
   }
   if (targets.length > 0 && !targets.includes(targetType)) throw invalid(`Search parameter ${code} cannot refer to ${targetType} (${written})`, written);
-  if (rest.includes('.') || rest.startsWith('_has:')) throw notSupported(`Only one level of chaining is supported (${written})`);
+  if (rest.includes('.') || rest.startsWith('_has:')) throw unsupported(`Only one level of chaining is supported (${written})`, written);
   const inner = parseSimple(targetType, rest, value, written, context);
   if (typeof inner === 'string') return inner;
   return { param, modifier: undefined, targetType, values: [], chain: { targetType, clause: inner } };
@@ -64,7 +65,7 @@ function parseHas(resourceType: string, name: string, value: string, context: Va
   if (referenceParam.targets.length > 0 && !referenceParam.targets.includes(resourceType)) {
     throw invalid(`${sourceType}.${refCode} cannot refer to ${resourceType} (${name})`, name);
   }
-  if (filterName.startsWith('_has:') || filterName.includes('.')) throw notSupported(`Only one level of _has is supported (${name})`);
+  if (filterName.startsWith('_has:') || filterName.includes('.')) throw unsupported(`Only one level of _has is supported (${name})`, name);
   const inner = parseSimple(sourceType, filterName, value, name, context);
   if (typeof inner === 'string') return inner;
   return { param: HAS, modifier: undefined, values: [], has: { sourceType, referenceParam, clause: inner } };
@@ -100,6 +101,6 @@ function parseModifier(param: SearchParamDef, text: string | undefined, written:
     if (param.targets.length > 0 && !param.targets.includes(text)) throw invalid(`Search parameter ${param.code} cannot refer to ${text} (${written})`, written);
     return { modifier: 'type', targetType: text };
   }
-  if (NEEDS_TERMINOLOGY.has(text)) throw notSupported(`Modifier :${text} is not supported on search parameter ${written}`);
+  if (NEEDS_TERMINOLOGY.has(text)) throw unsupported(`Modifier :${text} is not supported on search parameter ${written}`, written);
   throw invalid(`Unknown modifier :${text} for search parameter ${written} of type ${param.type}`, written);
 }

@@ -245,6 +245,13 @@ test('the diagnostics name the parameter in the OperationOutcome expression', ()
     assert.ok(error instanceof OperationOutcomeError);
     assert.deepEqual(error.outcome.issue[0]?.expression, ['birthdate']);
   }
+  for (const [query, name] of [['code:in=http://vs', 'code:in'], ['patient.organization.name=x', 'patient.organization.name'], ['_include=*', '_include']]) {
+    assert.throws(() => parse('Condition', query!), (error: unknown) => {
+      assert.ok(error instanceof OperationOutcomeError);
+      assert.deepEqual([error.issues[0]?.code, error.issues[0]?.expression], ['not-supported', [name]]);
+      return true;
+    });
+  }
 });
 
 test('ap widens the value: by 10% of the gap to now for a date, by 10% of the value for a number', () => {
