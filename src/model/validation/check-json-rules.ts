@@ -8,16 +8,17 @@ export const MAX_DEPTH = 64;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
- * Rules of the FHIR JSON format that Medplum's StructureDefinition-driven validator misses,
- * checked in one iterative pass (no recursion, so hostile nesting cannot overflow the stack):
+ * Rules of the FHIR JSON format that hold whatever the resource type, checked in one iterative
+ * pass (no recursion, so hostile nesting cannot overflow the stack) before the structure walk
+ * (check-structure.ts), which recurses and so relies on the depth bound found here:
  *
  * - nesting deeper than MAX_DEPTH: answered alone, before anything recurses over the input;
  * - R4 json.html: strings, objects and arrays are never empty; an array never directly
  *   holds an array; values are JSON values (no functions, NaN, Dates… when called from code);
  * - property names inherited from Object.prototype (`__proto__`, `constructor`): no FHIR
- *   element has them and Medplum's `key in properties` test takes them for known elements;
- * - resource ids (`resourceType` marks a resource): Medplum types `Resource.id` as a plain
- *   System.String and so does not check the `id` format.
+ *   element has them, and code that tests names with `in` would take them for known ones;
+ * - resource ids (`resourceType` marks a resource): the R4 definitions type `Resource.id` as a
+ *   plain System.String, so the structure walk sees a string and not an `id`.
  *
  * Paths are FHIRPath: `_given[1]` (the primitive's extension part) is reported as `given[1]`.
  */

@@ -1,11 +1,8 @@
-import { OperationOutcomeError as MedplumOutcomeError, validateResource as medplumValidate } from '@medplum/core';
 import { issue } from '../outcome/index.js';
 import { isResourceType } from '../definitions/index.js';
 import type { OperationOutcomeIssue } from '../fhir-types.js';
 import { checkJsonRules, quote } from './check-json-rules.js';
-import { checkRequiredBindings } from './check-required-bindings.js';
-import { convertMedplumIssues, type MedplumIssue } from './convert-medplum-issues.js';
-import { loadR4Profiles } from './load-r4-profiles.js';
+import { checkStructure } from './check-structure.js';
 
 type Json = Record<string, unknown>;
 
@@ -16,14 +13,18 @@ type Json = Record<string, unknown>;
  *
  * In order:
  * 1. a JSON object with an R4 `resourceType`, nested at most MAX_DEPTH deep (else that one issue);
- * 2. FHIR JSON rules Medplum misses (check-json-rules.ts);
- * 3. Medplum's StructureDefinition validator: element names, types, cardinality, required
- *    elements, primitive formats, invariants;
- * 4. codes under required bindings (check-required-bindings.ts), which Medplum does not check.
+ * 2. FHIR JSON rules that hold whatever the type (check-json-rules.ts);
+ * 3. the structure against the R4 StructureDefinitions: element names, JSON types, cardinality,
+ *    required elements, primitive formats, references, required bindings, ele-1 and ext-1
+ *    (check-structure.ts). FHIRPath invariants are not checked: see there why.
  *
- * Issues found at an element by step 2 win over Medplum's at the same element (an empty string
- * is better explained as such than as a missing element). Nothing thrown escapes: a crash of a
- * validator on odd input becomes a `structure` issue.
+ * Issues found at an element by step 2 win over step 3's at the same element or below (an empty
+ * string is better explained as such than as a bad format). Nothing thrown escapes: a crash on
+ * odd input becomes a `structure` issue.
+ *
+ * The IssueType says what is wrong, and the write path's status follows from it: `structure`
+ * (unknown element, wrong JSON type), `value` (format), `invalid` (no resource) are 400;
+ * `required` (missing element), `code-invalid` (binding), `invariant` (ele-1, ext-1) are 422.
  */
 export function validateResource(resource: unknown): OperationOutcomeIssue[] {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
@@ -38,28 +39,16 @@ export function validateResource(resource: unknown): OperationOutcomeIssue[] {
 
   const { tooDeep, issues } = checkJsonRules(json, type);
   if (tooDeep) return issues;
-  const structure = guard(() => structureIssues(json));
-  const bindings = guard(() => checkRequiredBindings(json));
-  const found = merge(issues, structure ?? [], bindings ?? []);
-  // A validator tripping on odd input is expected when another check already found it odd.
-  if ((structure === undefined || bindings === undefined) && found.length === 0) {
+  const structure = guard(() => checkStructure(json, type));
+  const found = merge(issues, structure ?? []);
+  // A check tripping on odd input is expected when another check already found it odd.
+  if (structure === undefined && found.length === 0) {
     return [issue('structure', `The ${type} could not be validated: its content does not have the shape of a FHIR resource`, type)];
   }
   return found;
 }
 
-function structureIssues(resource: Json): OperationOutcomeIssue[] {
-  loadR4Profiles();
-  try {
-    // Warnings come back (not thrown); some of them are errors in R4 (see convert-medplum-issues.ts).
-    return convertMedplumIssues(medplumValidate(resource as Parameters<typeof medplumValidate>[0]) as MedplumIssue[], resource);
-  } catch (err) {
-    if (err instanceof MedplumOutcomeError) return convertMedplumIssues((err.outcome.issue ?? []) as MedplumIssue[], resource);
-    throw err;
-  }
-}
-
-/** Runs a check; undefined when it crashed (Medplum throws TypeErrors on some malformed input). */
+/** Runs a check; undefined when it crashed (a bug, but a write must get an answer). */
 function guard(check: () => OperationOutcomeIssue[]): OperationOutcomeIssue[] | undefined {
   try {
     return check();
