@@ -18,7 +18,7 @@ type Json = Record<string, unknown>;
 const VALUE_PROBLEM = /^(Invalid \w+ format|Invalid numeric value|Expected number to be|String must contain|String cannot be)/;
 
 /**
- * Medplum's issues in our form: the exact element (see resolve-expression.ts), diagnostics that
+ * For medplum-oracle.ts (tests only). Medplum's issues in our form: the exact element (see resolve-expression.ts), diagnostics that
  * name it (Medplum puts its message in `details.text` and a JSON blob in `diagnostics`), and the
  * IssueType that says what is wrong (`required`, `value`) rather than `structure` for all.
  *

@@ -1,5 +1,5 @@
 /**
- * Turns a validator's element path into the FHIRPath of the exact element in this resource, by
+ * For convert-medplum-issues.ts (tests only). Turns a validator's element path into the FHIRPath of the exact element in this resource, by
  * walking the resource along it:
  *
  * - a choice element `value[x]` becomes the property actually present (`valueQuantity`);
