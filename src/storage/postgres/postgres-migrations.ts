@@ -17,6 +17,8 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
         UNIQUE (resource_type, id)
       );
       CREATE INDEX resources_type_updated ON resources (resource_type, last_updated);
+      -- A type's resources in rid order: the default search order, paged by keyset (rid > ?).
+      CREATE INDEX resources_type_rid ON resources (resource_type, rid);
 
       -- The history doubles as the change log. seq values are handed out before commit, so
       -- commits can land out of seq order; xid (the writing transaction) lets readers wait for
@@ -39,34 +41,36 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX resource_versions_type ON resource_versions (resource_type, seq);
       CREATE INDEX resource_versions_updated ON resource_versions (last_updated);
 
+      -- Search index: *_lookup serves the clause a search is driven by (resource_type, param,
+      -- value…); *_rid serves the per-row probes of the other clauses and of sort keys (rid, param).
       CREATE TABLE sp_string (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT, normalized TEXT);
       CREATE INDEX sp_string_lookup ON sp_string (resource_type, param, normalized text_pattern_ops);
-      CREATE INDEX sp_string_rid ON sp_string (rid);
+      CREATE INDEX sp_string_rid ON sp_string (rid, param);
 
       CREATE TABLE sp_token (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, text TEXT);
       CREATE INDEX sp_token_lookup ON sp_token (resource_type, param, code, system);
-      CREATE INDEX sp_token_rid ON sp_token (rid);
+      CREATE INDEX sp_token_rid ON sp_token (rid, param);
 
       CREATE TABLE sp_reference (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, target_type TEXT, target_id TEXT, url TEXT);
       CREATE INDEX sp_reference_lookup ON sp_reference (resource_type, param, target_id, target_type);
       CREATE INDEX sp_reference_target ON sp_reference (target_id, target_type);
-      CREATE INDEX sp_reference_rid ON sp_reference (rid);
+      CREATE INDEX sp_reference_rid ON sp_reference (rid, param);
 
       CREATE TABLE sp_date (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low DOUBLE PRECISION, high DOUBLE PRECISION);
       CREATE INDEX sp_date_lookup ON sp_date (resource_type, param, low, high);
-      CREATE INDEX sp_date_rid ON sp_date (rid);
+      CREATE INDEX sp_date_rid ON sp_date (rid, param);
 
       CREATE TABLE sp_number (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, low DOUBLE PRECISION, high DOUBLE PRECISION);
       CREATE INDEX sp_number_lookup ON sp_number (resource_type, param, low, high);
-      CREATE INDEX sp_number_rid ON sp_number (rid);
+      CREATE INDEX sp_number_rid ON sp_number (rid, param);
 
       CREATE TABLE sp_quantity (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, low DOUBLE PRECISION, high DOUBLE PRECISION);
       CREATE INDEX sp_quantity_lookup ON sp_quantity (resource_type, param, code, low);
-      CREATE INDEX sp_quantity_rid ON sp_quantity (rid);
+      CREATE INDEX sp_quantity_rid ON sp_quantity (rid, param);
 
       CREATE TABLE sp_uri (rid BIGINT NOT NULL, resource_type TEXT NOT NULL, param TEXT NOT NULL, value TEXT);
       CREATE INDEX sp_uri_lookup ON sp_uri (resource_type, param, value);
-      CREATE INDEX sp_uri_rid ON sp_uri (rid);
+      CREATE INDEX sp_uri_rid ON sp_uri (rid, param);
     `,
   },
 ];

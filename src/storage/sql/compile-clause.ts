@@ -3,19 +3,21 @@ import { normalizeSearchString } from '../../model/index.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { INDEX_KIND_OF_TYPE, INDEX_TABLES, type IndexKind } from './index-tables.js';
 import { dateCondition, instantCondition, numberCondition } from './range-conditions.js';
-import { all, any, list, raw, sql, type Sql } from './sql-fragment.js';
+import { all, any, raw, sql, type Sql } from './sql-fragment.js';
 
 /**
- * Compiles one search clause (`param[:modifier]=v1,v2`) into a SQL condition on the resource row
- * aliased `alias` (columns rid, id, resource_type, last_updated). Values are ORed; the caller ANDs
- * clauses. Each condition is `rid IN (index subquery)`, which both engines drive from the index.
+ * Compiles one plain search clause (`param[:modifier]=v1,v2`, no chain or `_has`: see
+ * compile-filter.ts) into a SQL condition on the resource row aliased `alias` (columns rid, id,
+ * resource_type, last_updated). Values are ORed; the caller ANDs clauses.
+ *
+ * Two forms, so that the search is driven by one index lookup and the rest are probes:
+ * - `drive`: `alias.rid IN (SELECT rid FROM sp_x WHERE resource_type = ? AND param = ? AND …)`,
+ *   read from the (resource_type, param, value…) index;
+ * - otherwise `EXISTS (SELECT 1 FROM sp_x x WHERE x.rid = alias.rid AND x.param = ? AND …)`, a
+ *   probe of the (rid, param) index for each candidate row.
  */
-export function compileClause(clause: SearchClause, resourceType: string, alias: string): Sql {
-  const rid = raw(`${alias}.rid`);
-  if (clause.chain) return compileChain(clause, resourceType, alias);
-  if (clause.has) return compileHas(clause, resourceType, alias);
+export function compileClause(clause: SearchClause, resourceType: string, alias: string, drive = false): Sql {
   const code = clause.param.code;
-
   if (code === '_id') return negate(clause, any(clause.values.map((v) => idCondition(v, alias))));
   if (code === '_lastUpdated') {
     return any(clause.values.map((v) => {
@@ -25,20 +27,15 @@ export function compileClause(clause: SearchClause, resourceType: string, alias:
     }));
   }
 
-  const kind = indexKindOf(clause);
-  const table = raw(INDEX_TABLES[kind].table);
-  const scope = sql`resource_type = ${resourceType} AND param = ${code}`;
-
+  const table = raw(INDEX_TABLES[indexKindOf(clause)].table);
   const missing = clause.values.find((v) => v.kind === 'missing');
-  if (missing && missing.kind === 'missing') {
-    const present = sql`${rid} IN (SELECT rid FROM ${table} WHERE ${scope})`;
-    return missing.missing ? sql`NOT ${present}` : present;
-  }
-
-  const matches = any(clause.values.map((value) => valueCondition(value, clause)));
-  // R4 §3.1.1.5.6 :not — resources with no matching value, including those with no value at all.
-  const test = clause.modifier === 'not' ? raw('NOT IN') : raw('IN');
-  return sql`${rid} ${test} (SELECT rid FROM ${table} WHERE ${scope} AND ${matches})`;
+  const matches = missing ? raw('1=1') : any(clause.values.map((value) => valueCondition(value, clause)));
+  if (drive) return sql`${raw(alias)}.rid IN (SELECT rid FROM ${table} WHERE resource_type = ${resourceType} AND param = ${code} AND ${matches})`;
+  const present = sql`EXISTS (SELECT 1 FROM ${table} x WHERE x.rid = ${raw(alias)}.rid AND x.param = ${code} AND ${matches})`;
+  // search.html#missing; R4 §3.1.1.5.6 :not — resources with no matching value, including those
+  // with no value at all.
+  if (missing?.kind === 'missing') return missing.missing ? sql`NOT ${present}` : present;
+  return clause.modifier === 'not' ? sql`NOT ${present}` : present;
 }
 
 /**
@@ -46,7 +43,7 @@ export function compileClause(clause: SearchClause, resourceType: string, alias:
  * Reference.identifier … matches": extraction keeps those identifiers as tokens under the
  * reference parameter's own code, so they are in sp_token, not sp_reference.
  */
-function indexKindOf(clause: SearchClause): IndexKind {
+export function indexKindOf(clause: SearchClause): IndexKind {
   if (clause.modifier === 'identifier') return 'tokens';
   const kind = INDEX_KIND_OF_TYPE[clause.param.type];
   if (!kind) throw new StorageBadQuery(`search parameter ${clause.param.code} of type ${clause.param.type} is not supported`, clause.param.code);
@@ -86,14 +83,14 @@ function valueCondition(value: SearchValue, clause: SearchClause): Sql {
 
 /**
  * R4 §3.1.1.4.7 string: case- and accent-insensitive "starts with" unless :exact / :contains.
- * `:exact` also tests the normalized column, so the (resource_type, param, normalized) index
- * narrows it first.
+ * Every test on `normalized` is a LIKE — `:exact` one without wildcards — because that is what
+ * both engines serve from the index (SQLite's LIKE optimization, PostgreSQL's text_pattern_ops).
  */
 function stringCondition(value: string, modifier: SearchClause['modifier']): Sql {
-  const normalized = normalizeSearchString(value);
-  if (modifier === 'exact') return sql`(normalized = ${normalized} AND value = ${value})`;
-  if (modifier === 'contains') return sql`normalized LIKE ${`%${escapeLike(normalized)}%`} ESCAPE '\\'`;
-  return sql`normalized LIKE ${`${escapeLike(normalized)}%`} ESCAPE '\\'`;
+  const normalized = escapeLike(normalizeSearchString(value));
+  if (modifier === 'exact') return sql`(normalized LIKE ${normalized} ESCAPE '\\' AND value = ${value})`;
+  if (modifier === 'contains') return sql`normalized LIKE ${`%${normalized}%`} ESCAPE '\\'`;
+  return sql`normalized LIKE ${`${normalized}%`} ESCAPE '\\'`;
 }
 
 function tokenCondition(value: Extract<SearchValue, { kind: 'token' }>, modifier: SearchClause['modifier']): Sql {
@@ -130,33 +127,6 @@ function uriCondition(value: string, modifier: SearchClause['modifier']): Sql {
   if (modifier === 'below') return sql`value LIKE ${`${escapeLike(value)}%`} ESCAPE '\\'`;
   if (modifier === 'above') return sql`SUBSTR(${value}, 1, LENGTH(value)) = value`;
   return sql`value = ${value}`;
-}
-
-/** search.html#chaining: the reference's targets must match the inner clause. */
-function compileChain(clause: SearchClause, resourceType: string, alias: string): Sql {
-  const chain = clause.chain!;
-  const inner = compileClause(chain.clause, chain.targetType, 't');
-  return sql`${raw(alias)}.rid IN (SELECT ref.rid FROM sp_reference ref WHERE ref.resource_type = ${resourceType}
-    AND ref.param = ${clause.param.code} AND ref.target_type = ${chain.targetType} AND ref.target_id IN
-    (SELECT t.id FROM resources t WHERE t.resource_type = ${chain.targetType} AND t.deleted = 0 AND ${inner}))`;
-}
-
-/**
- * R4 §3.1.1.5.10 `_has:Type:param:filter=value`: resources that matching `Type` resources point
- * to — of the searched type only, since another type may use the same id.
- */
-function compileHas(clause: SearchClause, resourceType: string, alias: string): Sql {
-  const has = clause.has!;
-  const inner = compileClause(has.clause, has.sourceType, 's');
-  return sql`${raw(alias)}.id IN (SELECT ref.target_id FROM sp_reference ref JOIN resources s ON s.rid = ref.rid
-    WHERE ref.resource_type = ${has.sourceType} AND ref.param = ${has.referenceParam.code} AND ref.target_type = ${resourceType}
-    AND s.deleted = 0 AND ${inner})`;
-}
-
-export function compartmentCondition(params: string[], resourceType: string, patientId: string, alias: string): Sql {
-  if (resourceType === 'Patient') return sql`${raw(alias)}.id = ${patientId}`;
-  return sql`${raw(alias)}.rid IN (SELECT rid FROM sp_reference WHERE resource_type = ${resourceType}
-    AND param IN (${list(params)}) AND target_type = 'Patient' AND target_id = ${patientId})`;
 }
 
 function escapeLike(value: string): string {

@@ -1,7 +1,6 @@
 import type { SearchRequest, SortKey } from '../../model/index.js';
-import { patientCompartmentParams } from '../../model/index.js';
 import { StorageBadQuery } from '../storage-errors.js';
-import { compartmentCondition, compileClause } from './compile-clause.js';
+import { compileFilter } from './compile-filter.js';
 import { INDEX_KIND_OF_TYPE, INDEX_TABLES } from './index-tables.js';
 import { all, join, raw, sql, type Sql } from './sql-fragment.js';
 
@@ -22,7 +21,7 @@ interface Cursor {
 }
 
 export function compileSearch(request: SearchRequest): CompiledSearch {
-  const where = filterOf(request);
+  const where = compileFilter(request.clauses, request.resourceType, 'r', request.compartment);
   const sortExprs = request.sort.map(sortExpression);
   const select = join([raw('r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content'),
     ...sortExprs.flatMap((e, i) => [sql`CASE WHEN ${e} IS NULL THEN 1 ELSE 0 END AS n${raw(String(i))}`, sql`COALESCE(${e}, ${defaultOf(request.sort[i]!)}) AS s${raw(String(i))}`])], ', ');
@@ -34,18 +33,6 @@ export function compileSearch(request: SearchRequest): CompiledSearch {
     count: sql`SELECT COUNT(*) AS total FROM resources r WHERE ${where}`,
     sortKeys: sortExprs.length,
   };
-}
-
-function filterOf(request: SearchRequest): Sql {
-  const conditions: Sql[] = [sql`r.resource_type = ${request.resourceType}`, raw('r.deleted = 0')];
-  if (request.compartment) {
-    const params = patientCompartmentParams(request.resourceType);
-    conditions.push(params.length === 0 && request.resourceType !== 'Patient'
-      ? raw('1=0')
-      : compartmentCondition(params, request.resourceType, request.compartment.id, 'r'));
-  }
-  for (const clause of request.clauses) conditions.push(compileClause(clause, request.resourceType, 'r'));
-  return all(conditions);
 }
 
 /** The value a resource sorts by for one key: the lowest value ascending, the highest descending. */

@@ -3,7 +3,8 @@ import { sql, type Sql } from './sql-fragment.js';
 
 /**
  * The query plan of a statement as text lines, in each engine's own words: SQLite's
- * `EXPLAIN QUERY PLAN` rows (indented by their parent) or PostgreSQL's `EXPLAIN` output.
+ * `EXPLAIN QUERY PLAN` rows (indented by their parent) or PostgreSQL's `EXPLAIN` output without
+ * cost estimates, which change with every ANALYZE and would hide the shape of the plan.
  */
 export async function explainSqlite(db: SqlExecutor, statement: Sql): Promise<string[]> {
   const rows = await db.query(sql`EXPLAIN QUERY PLAN ${statement}`);
@@ -16,6 +17,6 @@ export async function explainSqlite(db: SqlExecutor, statement: Sql): Promise<st
 }
 
 export async function explainPostgres(db: SqlExecutor, statement: Sql): Promise<string[]> {
-  const rows = await db.query(sql`EXPLAIN ${statement}`);
+  const rows = await db.query(sql`EXPLAIN (COSTS OFF) ${statement}`);
   return rows.map((row) => String(row['QUERY PLAN']));
 }
