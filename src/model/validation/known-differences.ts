@@ -91,4 +91,10 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     explains: diagnostics(/^Invalid (dateTime|instant|time) format /),
     example: extension({ valueDateTime: '2020-01-01T10:00:00.1234567890Z' }),
   },
+  {
+    rejectedBy: 'medplum',
+    why: 'values over 1 MB that are not strings (a large base64Binary attachment): R4 limits `string` to 1 MB, Medplum every JSON string',
+    explains: diagnostics(/^String cannot be larger than 1 MB /),
+    example: { ...patient, photo: [{ contentType: 'text/plain', data: 'QUJD'.repeat(300_000) }] },
+  },
 ];
