@@ -73,6 +73,21 @@ describeEachEngine('search: paging and sorting', (server) => {
     assert.deepEqual([...byUpdate.ids].sort(), ids);
   });
 
+  test('resources without a value for the sort key come last, in both directions, and page the same', async () => {
+    const system = 'urn:paging-missing';
+    const some = Array.from({ length: 9 }, (_, i) => listed(`miss-${i}`, FAMILIES[i % 3]!, i, system));
+    for (const p of some.slice(0, 4)) delete (p as any).birthDate;
+    await putAll(base(), some);
+    for (const sort of ['birthdate', '-birthdate']) {
+      const whole = await search(base(), `Patient?identifier=${system}|&_sort=${sort}&_count=100`);
+      const dates = whole.bundle.entry.map((e: any) => e.resource.birthDate);
+      assert.deepEqual(dates.slice(5), [undefined, undefined, undefined, undefined], sort);
+      const present = dates.slice(0, 5);
+      assert.deepEqual(present, [...present].sort((a: string, b: string) => (sort.startsWith('-') ? b.localeCompare(a) : a.localeCompare(b))));
+      assert.deepEqual((await readAll(`Patient?identifier=${system}|&_sort=${sort}&_count=2`)).ids, whole.ids, sort);
+    }
+  });
+
   test('POST _search pages through GET next links', async () => {
     const response = await http('POST', `${base()}/Patient/_search`, 'identifier=urn:paging|&_count=20&_sort=_id', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(response.status, 200);

@@ -59,6 +59,13 @@ const DATA: Resource[] = [
     code: { coding: [{ system: 'https://handover.example.org/fhir/CodeSystem/basic', code: 'referral-note' }] },
   },
   {
+    resourceType: 'Basic', id: 'basic-tagged', code: { text: 'registry extract' },
+    meta: {
+      tag: [{ system: 'https://handover.example.org/fhir/tags', code: 'registry' }], profile: ['https://handover.example.org/fhir/StructureDefinition/extract'],
+      security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }], source: 'urn:handover:ehr',
+    },
+  },
+  {
     resourceType: 'Group', id: 'grp-cohort', type: 'person', actual: true, name: 'Diabetes registry cohort',
     code: { coding: [{ system: SNOMED, code: '44054006', display: 'Diabetes mellitus type 2' }] },
     member: [{ entity: { reference: 'Patient/p-muller' } }, { entity: { reference: 'Patient/p-mueller' } }],
@@ -136,6 +143,14 @@ describeEachEngine('search: string, token and uri', (server) => {
     assertSameIds(await ids('Immunization?vaccine-code:text=seasonal'), ['imm-flu']);
     assertSameIds(await ids('Immunization?vaccine-code:text=easonal'), []);
     assertSameIds(await ids('Medication?code:text=metformin'), ['med-metformin']);
+  });
+
+  test('meta parameters: _tag, _security (tokens), _profile, _source (uris)', async () => {
+    assertSameIds(await ids('Basic?_tag=https://handover.example.org/fhir/tags|registry'), ['basic-tagged']);
+    assertSameIds(await ids('Basic?_tag=registry&_security=R'), ['basic-tagged']);
+    assertSameIds(await ids('Basic?_profile=https://handover.example.org/fhir/StructureDefinition/extract'), ['basic-tagged']);
+    assertSameIds(await ids('Basic?_source=urn:handover:ehr'), ['basic-tagged']);
+    assertSameIds(await ids('Basic?_tag:missing=true'), ['basic-note']);
   });
 
   test('uri: exact, :below (a prefix of the stored URI), :above (the stored URI is a prefix)', async () => {
