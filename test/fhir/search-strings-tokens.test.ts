@@ -157,6 +157,8 @@ describeEachEngine('search: string, token and uri', (server) => {
     assertSameIds(await ids('Subscription?url=https://registry.example.org/fhir/notify'), ['sub-registry']);
     assertSameIds(await ids('Subscription?url=https://registry.example.org/fhir'), []);
     assertSameIds(await ids('Subscription?url:below=https://registry.example.org/'), ['sub-registry']);
+    assertSameIds(await ids('Subscription?url:below=https://REGISTRY.example.org/'), []);
+    assertSameIds(await ids('Subscription?url:below=https://registry.example.org/fhir/notify'), ['sub-registry']);
     assertSameIds(await ids('Subscription?url:above=https://registry.example.org/fhir/notify/v2'), ['sub-registry']);
     assertSameIds(await ids('Subscription?url:above=https://registry.example.org'), []);
   });

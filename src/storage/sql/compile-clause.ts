@@ -122,9 +122,16 @@ function referenceCondition(value: Extract<SearchValue, { kind: 'reference' }>, 
   return /^[a-z][a-z0-9+.-]*:/i.test(value.url) ? any([byId, sql`url = ${value.url}`]) : byId;
 }
 
-/** search.html#uri: exact; `:below` the value is a prefix of the stored URI; `:above` the reverse. */
+/**
+ * search.html#uri: exact; `:below` the value is a prefix of the stored URI; `:above` the stored
+ * URI is a prefix of the value. URIs are case-sensitive, and SQLite's LIKE is not: the LIKE only
+ * narrows (PostgreSQL serves it from the index), the SUBSTR comparison decides, on both engines.
+ */
 function uriCondition(value: string, modifier: SearchClause['modifier']): Sql {
-  if (modifier === 'below') return sql`value LIKE ${`${escapeLike(value)}%`} ESCAPE '\\'`;
+  if (modifier === 'below') {
+    const length = [...value].length; // SQL counts characters, not UTF-16 units
+    return sql`(value LIKE ${`${escapeLike(value)}%`} ESCAPE '\\' AND SUBSTR(value, 1, ${raw(String(length))}) = ${value})`;
+  }
   if (modifier === 'above') return sql`SUBSTR(${value}, 1, LENGTH(value)) = value`;
   return sql`value = ${value}`;
 }
