@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { Resource } from '../../src/model/index.js';
+import { http } from '../harness/fhir-http.js';
 import { assertSameIds, putAll, searchIds } from '../harness/fhir-search.js';
 import { describeEachEngine } from '../harness/test-server.js';
 
@@ -89,6 +91,12 @@ describeEachEngine('search: references, chains, _has and the Patient compartment
   test('an absolute URL on our base is our resource; one on another server is matched as written', async () => {
     assertSameIds(await ids(`Condition?subject=${server().fhirBase}/Patient/pat-a`), ['c-a1', 'c-a2']);
     assertSameIds(await ids('Condition?subject=https://other.example/fhir/Patient/pat-a'), ['c-ext']);
+    // A conditional create reads its criteria the same way: one match (the foreign one), so no create.
+    const conditional = await http('POST', `${server().fhirBase}/Condition`, condition('unused', ref('Patient/pat-b'), 'problem-list-item', '44054006'), {
+      'if-none-exist': `subject=${encodeURIComponent('https://other.example/fhir/Patient/pat-a')}&code=44054006`,
+    });
+    assert.equal(conditional.status, 200, conditional.text);
+    assert.equal(conditional.body.id, 'c-ext');
   });
 
   test(':identifier matches Reference.identifier (a logical reference)', async () => {

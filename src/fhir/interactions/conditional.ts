@@ -6,10 +6,11 @@ import type { ResourceVersion, StoreReader } from '../../storage/index.js';
  * several → 412 Precondition Failed. Unlike a plain search, criteria the server does not
  * understand are refused (400): ignoring them would widen the match and update or delete the
  * wrong resource. Criteria that select nothing in particular (`?_count=1`) are refused too.
+ * With `localBase` (the server's FHIR base), absolute references are read as in a search.
  */
-export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string): Promise<ResourceVersion | undefined> {
+export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string, localBase?: string): Promise<ResourceVersion | undefined> {
   const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
-  const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2 });
+  const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2, localBase });
   if (request.unknown.length > 0) {
     throw invalid(`${what}: unknown or unsupported search parameter(s) ${request.unknown.join(', ')} for ${type}`, request.unknown);
   }

@@ -14,7 +14,7 @@ import { versionLocation, versionResponse } from './version-response.js';
 export async function createResource(ctx: FhirContext, tx: StoreTransaction, type: string, body: unknown, ifNoneExist: string | undefined, assignedId = newId()): Promise<FhirResponse> {
   const resource = checkResourceBody(body, type);
   if (ifNoneExist !== undefined) {
-    const match = await findConditionalTarget(tx, type, ifNoneExist, 'If-None-Exist');
+    const match = await findConditionalTarget(tx, type, ifNoneExist, 'If-None-Exist', ctx.fhirBase);
     if (match) return versionResponse(200, match, versionLocation(ctx.fhirBase, match));
   }
   const written = await storeVersion(ctx, tx, resource, assignedId, undefined);

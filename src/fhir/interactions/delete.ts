@@ -20,7 +20,7 @@ export async function deleteResource(ctx: FhirContext, tx: StoreTransaction, typ
 
 /** R4 §3.1.0.8.3 conditional delete (single-match mode): several matches → 412. */
 export async function conditionalDelete(ctx: FhirContext, tx: StoreTransaction, type: string, query: [string, string][]): Promise<FhirResponse> {
-  const match = await findConditionalTarget(tx, type, query, 'Conditional delete');
+  const match = await findConditionalTarget(tx, type, query, 'Conditional delete', ctx.fhirBase);
   if (!match) return { status: 204 };
   return deleteResource(ctx, tx, type, match.id);
 }

@@ -22,7 +22,7 @@ export async function updateResource(ctx: FhirContext, tx: StoreTransaction, typ
 /** R4 §3.1.0.8.2 conditional update: no match creates, one match updates it, several → 412. */
 export async function conditionalUpdate(ctx: FhirContext, tx: StoreTransaction, type: string, query: [string, string][], body: unknown, ifMatch: string | undefined): Promise<FhirResponse> {
   const resource = checkResourceBody(body, type);
-  const match = await findConditionalTarget(tx, type, query, 'Conditional update');
+  const match = await findConditionalTarget(tx, type, query, 'Conditional update', ctx.fhirBase);
   if (match && resource.id !== undefined && resource.id !== match.id) {
     throw invalid(`The resource id "${resource.id}" differs from the matching resource ${type}/${match.id}`, `${type}.id`);
   }
