@@ -107,6 +107,9 @@ describeEachEngine('search: references, chains, _has and the Patient compartment
 
   test(':missing on references', async () => {
     assertSameIds(await ids('Condition?encounter:missing=false'), ['c-a1']);
+    // A reference given only by identifier is still a value.
+    assertSameIds(await ids('Condition?subject:missing=true'), []);
+    assertSameIds(await ids('Condition?subject:missing=false&code=195967001'), ['c-ident', 'c-group']);
     assertSameIds(await ids('Condition?asserter:missing=true&subject=Patient/pat-a'), ['c-a2']);
     assertSameIds(await ids('Patient?general-practitioner:missing=true'), ['pat-b']);
   });

@@ -9,7 +9,7 @@ import type { SearchClause } from '../../model/index.js';
  * word many, a date range most.
  *
  * undefined when nothing should drive: `_id` (the (resource_type, id) key is better still), or
- * only clauses that cannot (`:not`, `:missing=true`, `_lastUpdated`).
+ * only clauses that cannot (`:not`, `:missing`, `_lastUpdated`).
  */
 export function chooseDriver(clauses: SearchClause[]): number | undefined {
   if (clauses.some((c) => c.param.code === '_id' && c.modifier !== 'not')) return undefined;
@@ -30,7 +30,8 @@ function driverRank(clause: SearchClause): number | undefined {
   if (clause.chain || clause.has) return 3;
   if (clause.param.code === '_id' || clause.param.code === '_lastUpdated') return undefined;
   const missing = clause.values.find((v) => v.kind === 'missing');
-  if (missing?.kind === 'missing') return missing.missing ? undefined : 5;
+  // `:missing` either way selects a large share of the type (and spans two tables for references).
+  if (missing?.kind === 'missing') return undefined;
   switch (clause.param.type) {
     case 'reference': return clause.modifier === 'identifier' ? 1 : 0;
     case 'token': return clause.modifier === 'text' || clause.values.some((v) => v.kind === 'token' && v.code === undefined) ? 2 : 1;

@@ -27,15 +27,27 @@ export function compileClause(clause: SearchClause, resourceType: string, alias:
     }));
   }
 
-  const table = raw(INDEX_TABLES[indexKindOf(clause)].table);
   const missing = clause.values.find((v) => v.kind === 'missing');
-  const matches = missing ? raw('1=1') : any(clause.values.map((value) => valueCondition(value, clause)));
-  if (drive) return sql`${raw(alias)}.rid IN (SELECT rid FROM ${table} WHERE resource_type = ${resourceType} AND param = ${code} AND ${matches})`;
-  const present = sql`EXISTS (SELECT 1 FROM ${table} x WHERE x.rid = ${raw(alias)}.rid AND x.param = ${code} AND ${matches})`;
-  // search.html#missing; R4 §3.1.1.5.6 :not — resources with no matching value, including those
-  // with no value at all.
-  if (missing?.kind === 'missing') return missing.missing ? sql`NOT ${present}` : present;
-  return clause.modifier === 'not' ? sql`NOT ${present}` : present;
+  // search.html#missing: whether the resource has any value for the parameter.
+  if (missing?.kind === 'missing') {
+    const present = any(presenceTables(clause).map((table) => exists(table, code, alias, raw('1=1'))));
+    return missing.missing ? sql`NOT ${present}` : present;
+  }
+  const table = INDEX_TABLES[indexKindOf(clause)].table;
+  const matches = any(clause.values.map((value) => valueCondition(value, clause)));
+  if (drive) return sql`${raw(alias)}.rid IN (SELECT rid FROM ${raw(table)} WHERE resource_type = ${resourceType} AND param = ${code} AND ${matches})`;
+  // R4 §3.1.1.5.6 :not — resources with no matching value, including those with no value at all.
+  return clause.modifier === 'not' ? sql`NOT ${exists(table, code, alias, matches)}` : exists(table, code, alias, matches);
+}
+
+function exists(table: string, code: string, alias: string, matches: Sql): Sql {
+  return sql`EXISTS (SELECT 1 FROM ${raw(table)} x WHERE x.rid = ${raw(alias)}.rid AND x.param = ${code} AND ${matches})`;
+}
+
+/** A reference given only as `Reference.identifier` is a value too; it is kept in sp_token. */
+function presenceTables(clause: SearchClause): string[] {
+  const own = INDEX_TABLES[indexKindOf(clause)].table;
+  return clause.param.type === 'reference' ? [own, INDEX_TABLES.tokens.table] : [own];
 }
 
 /**
