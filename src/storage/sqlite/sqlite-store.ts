@@ -11,6 +11,7 @@ import { StorageBadQuery } from '../storage-errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { guard, sqliteExecutor } from './sqlite-executor.js';
 import { sqliteVersionWriter } from './sqlite-write-version.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface SqliteOptions {
   synchronous: 'normal' | 'full';
@@ -18,7 +19,7 @@ export interface SqliteOptions {
 
 /**
  * The embedded engine: one file in WAL mode. One connection writes (transactions are serialized
- * in-process, which is also SQLite's own rule), another reads, so reads never see a transaction
+ * in-process, which is also SQLite's own rule, and committed in groups: group-commit.ts), another reads, so reads never see a transaction
  * in flight and never wait for one. Sequence order is commit order here: one writer at a time.
  */
 export class SqliteStore implements Store {
@@ -28,7 +29,7 @@ export class SqliteStore implements Store {
   private readonly writeDb: SqlExecutor;
   private readonly readDb: SqlExecutor;
   private writeVersion: ((write: VersionWrite) => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly commits: GroupCommit;
   private closed = false;
 
   constructor(path: string, options: SqliteOptions) {
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
     this.reader.pragma('cache_size = -65536');
     this.writeDb = sqliteExecutor(this.writer);
     this.readDb = sqliteExecutor(this.reader);
+    this.commits = new GroupCommit(this.writer);
   }
 
   async migrate(): Promise<void> {
@@ -92,20 +94,7 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      guard(() => this.writer.exec('BEGIN IMMEDIATE'));
-      try {
-        const result = await work(this.transactionView());
-        guard(() => this.writer.exec('COMMIT'));
-        return result;
-      } catch (error) {
-        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
-        throw error;
-      }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.commits.run(() => work(this.transactionView()));
   }
 
   private transactionView(): StoreTransaction {
@@ -150,7 +139,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
+    await this.commits.idle();
     this.reader.close();
     // A clean close checkpoints the WAL into the main file.
     this.writer.close();
