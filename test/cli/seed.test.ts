@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli, spawnServer } from '../harness/cli.js';
-import { createPgDatabase, testEngines } from '../harness/engines.js';
+import { createTestDatabase, testEngines } from '../harness/engines.js';
 import { freePort } from '../harness/test-server.js';
 
 for (const engine of testEngines()) {
   describe(`handover seed [${engine}]`, () => {
     test('loads deterministic patients through the write path, with progress, visible in search and history', async () => {
-      let db: string;
-      let cleanup: () => Promise<void>;
-      if (engine === 'sqlite') {
-        const dir = mkdtempSync(join(tmpdir(), 'handover-seed-'));
-        db = `sqlite:${join(dir, 'seed.db')}`;
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      } else {
-        const created = await createPgDatabase();
-        db = created.url;
-        cleanup = created.drop;
-      }
+      const created = await createTestDatabase(engine);
+      const db = created.url;
+      const cleanup = created.drop;
       try {
         const result = await runCli(['seed', '--patients', '12', '--seed', '5', '--db', db]);
         assert.equal(result.code, 0, result.stderr);

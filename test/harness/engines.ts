@@ -33,3 +33,13 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
     },
   };
 }
+
+/** A fresh, empty database of either engine (a temp SQLite file or a new PostgreSQL database). */
+export async function createTestDatabase(engine: TestEngine): Promise<{ url: string; drop(): Promise<void> }> {
+  if (engine === 'postgres') return createPgDatabase();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'handover-test-'));
+  return { url: `sqlite:${join(dir, 'handover.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}

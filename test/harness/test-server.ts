@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Clock } from '../../src/base/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/http/index.js';
-import { createPgDatabase, testEngines, type TestEngine } from './engines.js';
+import { createTestDatabase, testEngines, type TestEngine } from './engines.js';
 
 /**
  * Starts the real server on port 0 over a fresh database (a temp SQLite file or a new PostgreSQL
@@ -22,17 +19,9 @@ export interface TestServer {
 }
 
 export async function startTestServer(engine: TestEngine, overrides: Partial<Record<keyof Config, string>> = {}, clock?: Clock): Promise<TestServer> {
-  let dbUrl: string;
-  let cleanup: () => Promise<void>;
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'handover-test-'));
-    dbUrl = `sqlite:${join(dir, 'handover.db')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const db = await createPgDatabase();
-    dbUrl = db.url;
-    cleanup = db.drop;
-  }
+  const created = await createTestDatabase(engine);
+  const dbUrl = created.url;
+  const cleanup = created.drop;
   const port = await freePort();
   const config = loadConfig({
     port: String(port), db: dbUrl, logLevel: process.env.HANDOVER_TEST_LOG_LEVEL ?? 'silent', sampleData: 'false', ...overrides,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spawnServer } from '../harness/cli.js';
-import { createPgDatabase, testEngines } from '../harness/engines.js';
+import { createPgDatabase, createTestDatabase, testEngines } from '../harness/engines.js';
 import { freePort } from '../harness/test-server.js';
 
 /** The real process: first start, restarts, graceful shutdown, crash durability, readiness. */
@@ -13,15 +13,9 @@ for (const engine of testEngines()) {
     let db: string;
     let cleanup: () => Promise<void>;
     before(async () => {
-      if (engine === 'sqlite') {
-        const dir = mkdtempSync(join(tmpdir(), 'handover-life-'));
-        db = `sqlite:${join(dir, 'life.db')}`;
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      } else {
-        const created = await createPgDatabase();
-        db = created.url;
-        cleanup = created.drop;
-      }
+      const created = await createTestDatabase(engine);
+      db = created.url;
+      cleanup = created.drop;
     });
     after(async () => cleanup());
 

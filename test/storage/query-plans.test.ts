@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { extractSearchIndex, generatePatientRecord, generateSharedResources, parseSearchRequest } from '../../src/model/index.js';
 import { openStore, type Store } from '../../src/storage/index.js';
-import { createPgDatabase, testEngines, type TestEngine } from '../harness/engines.js';
+import { testEngines, type TestEngine, createTestDatabase } from '../harness/engines.js';
 
 /**
  * The common clinical searches must be driven by the search index, not by reading a whole type:
@@ -48,16 +46,9 @@ for (const engine of testEngines()) {
     let store: Store;
     let cleanup: () => Promise<void>;
     before(async () => {
-      let url: string;
-      if (engine === 'sqlite') {
-        const dir = mkdtempSync(join(tmpdir(), 'handover-plans-'));
-        url = `sqlite:${join(dir, 'db.sqlite')}`;
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      } else {
-        const db = await createPgDatabase();
-        url = db.url;
-        cleanup = db.drop;
-      }
+      const created = await createTestDatabase(engine);
+      const url = created.url;
+      cleanup = created.drop;
       store = openStore(url, { sqliteSynchronous: 'normal' });
       await store.migrate();
       await load(store);

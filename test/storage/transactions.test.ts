@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore, type Store } from '../../src/storage/index.js';
-import { createPgDatabase, testEngines } from '../harness/engines.js';
+import { createTestDatabase, testEngines } from '../harness/engines.js';
 
 /** Concurrent transactions are isolated from each other's failures (SQLite commits them in groups). */
 for (const engine of testEngines()) {
@@ -12,15 +9,9 @@ for (const engine of testEngines()) {
     let store: Store;
     let cleanup: () => Promise<void>;
     before(async () => {
-      if (engine === 'sqlite') {
-        const dir = mkdtempSync(join(tmpdir(), 'handover-tx-'));
-        store = openStore(`sqlite:${join(dir, 'db.sqlite')}`, { sqliteSynchronous: 'normal' });
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      } else {
-        const db = await createPgDatabase();
-        store = openStore(db.url, { sqliteSynchronous: 'normal', poolSize: 20 });
-        cleanup = db.drop;
-      }
+      const created = await createTestDatabase(engine);
+      store = openStore(created.url, { sqliteSynchronous: 'normal', poolSize: 20 });
+      cleanup = created.drop;
       await store.migrate();
     });
     after(async () => {
