@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { openStore, type Store, type StoreTransaction } from '../../src/storage/index.js';
-import { createTestDatabase, testEngines } from '../harness/engines.js';
+import { describe, test } from 'node:test';
+import type { StoreTransaction } from '../../src/storage/index.js';
+import { testEngines } from '../harness/engines.js';
+import { useTestStore } from '../harness/test-store.js';
 
 /**
  * The change log must never skip a committed change: subscriptions and bulk `_since` read it.
@@ -9,18 +10,7 @@ import { createTestDatabase, testEngines } from '../harness/engines.js';
  */
 for (const engine of testEngines()) {
   describe(`change log [${engine}]`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      const created = await createTestDatabase(engine);
-      store = openStore(created.url, { sqliteSynchronous: 'normal', poolSize: 20 });
-      cleanup = created.drop;
-      await store.migrate();
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
+    const testStore = useTestStore(engine);
 
     const write = (tx: StoreTransaction, id: string) => tx.writeVersion({
       resourceType: 'Basic', id, versionId: 1, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id }), index: null,
@@ -29,7 +19,7 @@ for (const engine of testEngines()) {
     async function readAll(cursor: string | null): Promise<{ ids: string[]; cursor: string | null }> {
       const ids: string[] = [];
       for (;;) {
-        const batch = await store.readChanges(cursor, 100);
+        const batch = await testStore().readChanges(cursor, 100);
         ids.push(...batch.changes.map((c) => c.id));
         cursor = batch.cursor;
         if (batch.changes.length < 100) return { ids, cursor };
@@ -42,14 +32,14 @@ for (const engine of testEngines()) {
       const gate = new Promise<void>((resolve) => { releaseSlow = resolve; });
       let slowWrote!: () => void;
       const slowHasWritten = new Promise<void>((resolve) => { slowWrote = resolve; });
-      const slow = store.transaction(async (tx) => {
+      const slow = testStore().transaction(async (tx) => {
         await write(tx, 'slow');
         slowWrote();
         await gate;
       });
       await slowHasWritten;
       // On SQLite the single writer makes the fast transaction wait: commit order is seq order.
-      const fast = store.transaction((tx) => write(tx, 'fast'));
+      const fast = testStore().transaction((tx) => write(tx, 'fast'));
       if (engine === 'postgres') await fast;
       const middle = await readAll(start.cursor);
       assert.ok(!middle.ids.includes('slow'), 'the uncommitted write is not visible');
@@ -78,7 +68,7 @@ for (const engine of testEngines()) {
         for (let i = 0; i < 15; i++) {
           const id = `w${w}-${i}`;
           expected.push(id);
-          await store.transaction(async (tx) => {
+          await testStore().transaction(async (tx) => {
             await write(tx, id);
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 6));
           });

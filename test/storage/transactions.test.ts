@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { openStore, type Store } from '../../src/storage/index.js';
-import { createTestDatabase, testEngines } from '../harness/engines.js';
+import { describe, test } from 'node:test';
+import { testEngines } from '../harness/engines.js';
+import { useTestStore } from '../harness/test-store.js';
 
 /** Concurrent transactions are isolated from each other's failures (SQLite commits them in groups). */
 for (const engine of testEngines()) {
   describe(`concurrent transactions [${engine}]`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    before(async () => {
-      const created = await createTestDatabase(engine);
-      store = openStore(created.url, { sqliteSynchronous: 'normal', poolSize: 20 });
-      cleanup = created.drop;
-      await store.migrate();
-    });
-    after(async () => {
-      await store.close();
-      await cleanup();
-    });
+    const testStore = useTestStore(engine);
 
     test('a failing transaction rolls back alone; the others commit and are acknowledged', async () => {
-      const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => store.transaction(async (tx) => {
+      const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => testStore().transaction(async (tx) => {
         await tx.writeVersion({ resourceType: 'Basic', id: `g-${i}`, versionId: 1, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id: `g-${i}` }), index: null });
         if (i % 3 === 0) throw new Error(`refused ${i}`);
         return i;
@@ -29,16 +18,16 @@ for (const engine of testEngines()) {
         assert.equal(outcome.status, i % 3 === 0 ? 'rejected' : 'fulfilled', `transaction ${i}`);
       });
       for (let i = 0; i < 30; i++) {
-        const stored = await store.readCurrent('Basic', `g-${i}`);
+        const stored = await testStore().readCurrent('Basic', `g-${i}`);
         assert.equal(stored !== undefined, i % 3 !== 0, `g-${i} stored only if its transaction succeeded`);
       }
     });
 
     test('a unique-key conflict fails only the transaction that caused it', async () => {
-      const write = (id: string) => store.transaction((tx) => tx.writeVersion({ resourceType: 'Basic', id, versionId: 1, lastUpdated: Date.now(), json: '{"resourceType":"Basic"}', index: null }));
+      const write = (id: string) => testStore().transaction((tx) => tx.writeVersion({ resourceType: 'Basic', id, versionId: 1, lastUpdated: Date.now(), json: '{"resourceType":"Basic"}', index: null }));
       const outcomes = await Promise.allSettled([write('dup'), write('dup'), write('solo')]);
       assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 2);
-      assert.ok(await store.readCurrent('Basic', 'solo'));
+      assert.ok(await testStore().readCurrent('Basic', 'solo'));
     });
   });
 }
