@@ -1,3 +1,2 @@
-export { resourceTypes, isResourceType, searchParamsOf, patientCompartmentParams } from './r4-definitions.js';
+export { summaryElements, resourceTypes, isResourceType, searchParamsOf, patientCompartmentParams } from './r4-definitions.js';
 export { branchesFor, splitTopLevelUnion } from './split-expression.js';
-export { summaryElements } from './summary-elements.js';

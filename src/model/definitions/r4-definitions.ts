@@ -24,18 +24,20 @@ interface RawStructureDefinition {
   kind: string;
   abstract: boolean;
   derivation?: string;
+  snapshot?: { element: { path: string; isSummary?: boolean }[] };
 }
 
-let cache: { types: string[]; params: Map<string, Map<string, SearchParamDef>>; compartment: Map<string, string[]> } | undefined;
+let cache: { types: string[]; params: Map<string, Map<string, SearchParamDef>>; compartment: Map<string, string[]>; summary: Map<string, Set<string>> } | undefined;
 
 function load() {
   if (cache) return cache;
   const structures = readJson('fhir/r4/profiles-resources.json') as { entry: { resource: RawStructureDefinition }[] };
-  const types = structures.entry
+  const resources = structures.entry
     .map((e) => e.resource)
-    .filter((sd) => sd.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint')
-    .map((sd) => sd.name)
-    .sort();
+    .filter((sd) => sd.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint');
+  const types = resources.map((sd) => sd.name).sort();
+  // Read here, in the same pass, rather than parsing the 35 MB bundle again on first `_summary`.
+  const summary = new Map(resources.map((sd) => [sd.name, summaryNames(sd)]));
 
   const raw = (readJson('fhir/r4/search-parameters.json') as { entry: { resource: RawSearchParameter }[] }).entry.map((e) => e.resource);
   const byUrl = new Map(raw.map((sp) => [sp.url, sp]));
@@ -55,8 +57,22 @@ function load() {
 
   const compartmentDef = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: { code: string; param?: string[] }[] };
   const compartment = new Map(compartmentDef.resource.filter((r) => r.param?.length).map((r) => [r.code, r.param as string[]]));
-  cache = { types, params, compartment };
+  cache = { types, params, compartment, summary };
   return cache;
+}
+
+/** R4 §3.1.1.5.7 `_summary=true`: the top-level elements marked `isSummary`. */
+export function summaryElements(type: string): Set<string> {
+  return load().summary.get(type) ?? new Set();
+}
+
+function summaryNames(sd: RawStructureDefinition): Set<string> {
+  const names = new Set<string>();
+  for (const element of sd.snapshot?.element ?? []) {
+    const parts = element.path.split('.');
+    if (parts.length === 2 && element.isSummary) names.add(parts[1]!.replace('[x]', ''));
+  }
+  return names;
 }
 
 /** Concrete R4 resource types, sorted. */
