@@ -23,7 +23,7 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   const { store, log } = services;
   await store.migrate();
   const app = await buildApp(services);
-  if (config.mode === 'sandbox' && config.sampleData && (await store.countResources()) === 0) {
+  if (config.mode === 'sandbox' && config.sampleData && (await store.isEmpty())) {
     const resources = sampleDataSet();
     await loadResources(fhirContextOf(services), resources);
     log.info({ resources: resources.length }, 'loaded the sample data set into the empty database');

@@ -98,7 +98,8 @@ export interface Store extends StoreReader {
    * when concurrent transactions commit out of sequence order.
    */
   readChanges(cursor: string | null, limit: number): Promise<ChangeBatch>;
-  countResources(): Promise<number>;
+  /** True when no resource was ever stored (an index probe, not a count: cheap on any size). */
+  isEmpty(): Promise<boolean>;
   /**
    * The engine's query plan for a search's first statement (SQLite `EXPLAIN QUERY PLAN`,
    * PostgreSQL `EXPLAIN`), one line per plan node: to check that searches use the indexes.

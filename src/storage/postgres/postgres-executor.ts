@@ -17,10 +17,6 @@ export function postgresExecutor(db: Queryable): SqlExecutor {
   };
   return {
     query: run,
-    execute: async (statement) => {
-      await run(statement);
-    },
-    insertReturningId: async (statement) => Number(Object.values((await run(statement))[0] ?? {})[0]),
   };
 }
 

@@ -135,9 +135,8 @@ export class PostgresStore implements Store {
     };
   }
 
-  async countResources(): Promise<number> {
-    const result = await this.pool.query('SELECT COUNT(*) AS n FROM resources WHERE deleted = 0');
-    return Number(result.rows[0]?.n ?? 0);
+  async isEmpty(): Promise<boolean> {
+    return (await this.pool.query('SELECT 1 FROM resources LIMIT 1')).rowCount === 0;
   }
 
   async close(): Promise<void> {

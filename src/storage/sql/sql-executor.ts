@@ -8,7 +8,4 @@ export type Row = Record<string, unknown>;
  */
 export interface SqlExecutor {
   query(statement: Sql): Promise<Row[]>;
-  execute(statement: Sql): Promise<void>;
-  /** INSERT … RETURNING one integer column. */
-  insertReturningId(statement: Sql): Promise<number>;
 }

@@ -20,13 +20,6 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
   };
   return {
     query: async (statement: Sql) => guard(() => prepare(statement.text).all(...statement.params.map(bindable)) as Row[]),
-    execute: async (statement: Sql) => {
-      guard(() => prepare(statement.text).run(...statement.params.map(bindable)));
-    },
-    insertReturningId: async (statement: Sql) => guard(() => {
-      const row = prepare(statement.text).get(...statement.params.map(bindable)) as Row;
-      return Number(Object.values(row)[0]);
-    }),
   };
 }
 

@@ -131,9 +131,8 @@ export class SqliteStore implements Store {
     };
   }
 
-  async countResources(): Promise<number> {
-    const row = this.reader.prepare('SELECT COUNT(*) AS n FROM resources WHERE deleted = 0').get() as { n: number };
-    return row.n;
+  async isEmpty(): Promise<boolean> {
+    return this.reader.prepare('SELECT 1 FROM resources LIMIT 1').get() === undefined;
   }
 
   async close(): Promise<void> {
