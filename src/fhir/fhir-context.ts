@@ -1,3 +1,4 @@
+import type { AccessContext } from '../access/index.js';
 import type { Clock, Logger, Metrics } from '../base/index.js';
 import type { Mode } from '../config/index.js';
 import type { Store } from '../storage/index.js';
@@ -13,4 +14,9 @@ export interface FhirContext {
   fhirBase: string;
   /** Most entries one batch or transaction may carry (it holds one database transaction). */
   maxBundleEntries: number;
+  /**
+   * Establishes who is calling from the `Authorization` header (undefined when absent): throws
+   * `Unauthenticated` for a missing, invalid, expired or revoked token unless the server is open.
+   */
+  authenticate(authorization: string | undefined): Promise<AccessContext>;
 }

@@ -1,3 +1,4 @@
+import { OPEN_ACCESS } from '../access/index.js';
 import { createLogger, createMetrics, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
@@ -25,5 +26,7 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
 
 export function fhirContextOf(services: Services): FhirContext {
   const { store, clock, log, metrics, config } = services;
-  return { store, clock, log, metrics, mode: config.mode, fhirBase: `${config.baseUrl}/fhir`, maxBundleEntries: config.maxBundleEntries };
+  return { store, clock, log, metrics, mode: config.mode, fhirBase: `${config.baseUrl}/fhir`, maxBundleEntries: config.maxBundleEntries,
+    // Replaced by token verification when the authorization server lands (issue 3).
+    authenticate: async () => OPEN_ACCESS };
 }
