@@ -1,4 +1,5 @@
 import type { SearchIndex, SearchRequest } from '../model/index.js';
+import type { AuthRecords } from './auth/auth-records.js';
 
 /**
  * The one storage interface. Two engines implement it (SQLite, PostgreSQL); nothing above
@@ -87,6 +88,8 @@ export interface StoreTransaction extends StoreReader {
 
 export interface Store extends StoreReader {
   readonly engine: EngineName;
+  /** The authorization server's records: clients, users, keys, grants and what hangs off them. */
+  readonly auth: AuthRecords;
   /** Applies numbered migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Database reachable and migrations applied. */

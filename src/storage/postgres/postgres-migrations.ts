@@ -1,3 +1,5 @@
+import { authSchema } from '../auth/auth-schema.js';
+
 /**
  * Numbered migrations, applied in order at start under an advisory lock (several processes may
  * start at once) and recorded in `schema_migrations`. Never edit a released migration.
@@ -73,4 +75,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX sp_uri_rid ON sp_uri (rid, param);
     `,
   },
+  // The authorization server's records (docs/adr/0003-grant-model.md).
+  { version: 2, sql: authSchema('postgres') },
 ];

@@ -8,6 +8,9 @@ import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
+import { authRecords } from '../auth/auth-sql.js';
+import type { AuthRecords } from '../auth/auth-records.js';
+import type { SqlExecutor } from '../sql/sql-executor.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -20,11 +23,34 @@ export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly db;
+  readonly auth: AuthRecords;
 
   constructor(connectionString: string, poolSize = 10) {
     this.pool = new pg.Pool({ connectionString, max: poolSize });
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
+    this.auth = authRecords({ read: this.db, atomically: (work) => this.atomically(work) });
+  }
+
+  /** A few statements as one transaction on one client (the auth records' writes). */
+  private async atomically<T>(work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw normalizePostgresError(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(postgresExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw normalizePostgresError(error);
+    } finally {
+      client.release();
+    }
   }
 
   async migrate(): Promise<void> {

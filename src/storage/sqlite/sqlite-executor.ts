@@ -19,7 +19,16 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
     return statement;
   };
   return {
-    query: async (statement: Sql) => guard(() => prepare(statement.text).all(...statement.params.map(bindable)) as Row[]),
+    query: async (statement: Sql) => guard(() => {
+      const prepared = prepare(statement.text);
+      const params = statement.params.map(bindable);
+      // Statements without a result (INSERT without RETURNING…) must be run(), not all().
+      if (!prepared.reader) {
+        prepared.run(...params);
+        return [];
+      }
+      return prepared.all(...params) as Row[];
+    }),
   };
 }
 

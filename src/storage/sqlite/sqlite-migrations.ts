@@ -1,3 +1,5 @@
+import { authSchema } from '../auth/auth-schema.js';
+
 /**
  * Numbered migrations, applied in order at start and recorded in `schema_migrations`.
  * Never edit a released migration: add the next number.
@@ -71,4 +73,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX sp_uri_rid ON sp_uri (rid, param);
     `,
   },
+  // The authorization server's records (docs/adr/0003-grant-model.md).
+  { version: 2, sql: authSchema('sqlite') },
 ];

@@ -12,6 +12,8 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { guard, sqliteExecutor } from './sqlite-executor.js';
 import { sqliteVersionWriter } from './sqlite-write-version.js';
 import { GroupCommit } from './group-commit.js';
+import { authRecords } from '../auth/auth-sql.js';
+import type { AuthRecords } from '../auth/auth-records.js';
 
 export interface SqliteOptions {
   synchronous: 'normal' | 'full';
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
   private writeVersion: ((write: VersionWrite) => void) | undefined;
   private readonly commits: GroupCommit;
   private closed = false;
+  readonly auth: AuthRecords;
 
   constructor(path: string, options: SqliteOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -48,6 +51,7 @@ export class SqliteStore implements Store {
     this.writeDb = sqliteExecutor(this.writer);
     this.readDb = sqliteExecutor(this.reader);
     this.commits = new GroupCommit(this.writer);
+    this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
   }
 
   async migrate(): Promise<void> {
