@@ -25,6 +25,12 @@ function validateCombination(config: Config): void {
   if (config.mode === 'sandbox' && !LOOPBACK.has(config.host)) {
     throw new ConfigError(`sandbox mode listens on loopback only; use --mode production to listen on ${config.host}`);
   }
+  if (config.mode === 'production' && config.open) {
+    throw new ConfigError('--open (no tokens on the FHIR API) is for local experiments: not allowed in production mode');
+  }
+  if (config.operatorToken !== undefined && config.operatorToken.length < 16) {
+    throw new ConfigError('--operator-token must be at least 16 characters');
+  }
   if (config.mode === 'production') {
     const url = new URL(config.baseUrl);
     const tls = config.tlsCert !== undefined || config.trustProxy;

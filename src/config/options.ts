@@ -21,6 +21,14 @@ export interface Config {
   logLevel: string;
   /** Load the sample data into an empty database at start (sandbox mode only). */
   sampleData: boolean;
+  /** No token required on the FHIR API: local experiments only. */
+  open: boolean;
+  /** Sliding lifetime of an offline grant, from its last use. */
+  offlineDays: number;
+  /** Absolute cap on an offline grant's life from its creation; 0 = none. */
+  offlineMaxDays: number;
+  /** Bearer token for the operator API (minting EHR launches, registering clients in production). */
+  operatorToken: string | undefined;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -116,4 +124,12 @@ export const OPTIONS: OptionSpec[] = [
     description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   { key: 'sampleData', flag: '--sample-data', env: 'HANDOVER_SAMPLE_DATA', valueName: 'bool', defaultValue: true,
     description: 'load the sample data set into an empty database (sandbox mode only)', parse: boolean('sample-data') },
+  { key: 'open', flag: '--open', env: 'HANDOVER_OPEN', valueName: 'bool', defaultValue: false,
+    description: 'serve the FHIR API without tokens (local experiments only; refused in production mode)', parse: boolean('open') },
+  { key: 'offlineDays', flag: '--offline-days', env: 'HANDOVER_OFFLINE_DAYS', valueName: 'n', defaultValue: 90,
+    description: 'an offline grant (refresh token) lives this many days after its last use', parse: integer('offline-days', 1, 3650) },
+  { key: 'offlineMaxDays', flag: '--offline-max-days', env: 'HANDOVER_OFFLINE_MAX_DAYS', valueName: 'n', defaultValue: 0,
+    description: 'absolute cap on an offline grant from its creation, in days (0: none)', parse: integer('offline-max-days', 0, 36500) },
+  { key: 'operatorToken', flag: '--operator-token', env: 'HANDOVER_OPERATOR_TOKEN', valueName: 'secret', defaultValue: undefined,
+    description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
 ];

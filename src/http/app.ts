@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { authPlugin } from '../auth/index.js';
 import { fhirPlugin } from '../fhir/index.js';
-import { fhirContextOf, type Services } from './services.js';
+import { authContextOf, fhirContextOf, type Services } from './services.js';
 import { registerMetrics } from './metrics-endpoint.js';
 
 /**
@@ -31,6 +32,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
 
+  await app.register(authPlugin, { ctx: authContextOf(services) });
   await app.register(fhirPlugin, { prefix: '/fhir', ctx: fhirContextOf(services) });
   return app;
 }

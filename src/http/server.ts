@@ -22,6 +22,8 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   const services: Services = createServices(config, overrides);
   const { store, log } = services;
   await store.migrate();
+  // Creates the first signing key, or rotates an old one, before any token is asked for.
+  await services.keys.load();
   const app = await buildApp(services);
   if (config.mode === 'sandbox' && config.sampleData && (await store.isEmpty())) {
     const resources = sampleDataSet();

@@ -1,4 +1,5 @@
-import { OPEN_ACCESS } from '../access/index.js';
+import { createAuthenticator, SigningKeys } from '../access/index.js';
+import type { AuthContext } from '../auth/index.js';
 import { createLogger, createMetrics, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
@@ -8,6 +9,7 @@ import { openStore, type Store } from '../storage/index.js';
 export interface Services {
   config: Config;
   store: Store;
+  keys: SigningKeys;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -15,18 +17,33 @@ export interface Services {
 
 /** Opens the store (not yet migrated) and builds the rest. */
 export function createServices(config: Config, overrides: { clock?: Clock } = {}): Services {
+  const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
+  const clock = overrides.clock ?? systemClock;
   return {
     config,
-    store: openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous }),
-    clock: overrides.clock ?? systemClock,
+    store,
+    keys: new SigningKeys(store.auth, clock),
+    clock,
     log: createLogger(config.logLevel),
     metrics: createMetrics(),
   };
 }
 
+export const fhirBaseOf = (config: Config): string => `${config.baseUrl}/fhir`;
+
 export function fhirContextOf(services: Services): FhirContext {
-  const { store, clock, log, metrics, config } = services;
-  return { store, clock, log, metrics, mode: config.mode, fhirBase: `${config.baseUrl}/fhir`, maxBundleEntries: config.maxBundleEntries,
-    // Replaced by token verification when the authorization server lands (issue 3).
-    authenticate: async () => OPEN_ACCESS };
+  const { store, clock, log, metrics, config, keys } = services;
+  const fhirBase = fhirBaseOf(config);
+  return {
+    store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
+    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open }),
+  };
+}
+
+export function authContextOf(services: Services): AuthContext {
+  const { store, clock, log, metrics, config, keys } = services;
+  return {
+    store, records: store.auth, keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl, fhirBase: fhirBaseOf(config),
+    offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, operatorToken: config.operatorToken,
+  };
 }

@@ -1,3 +1,5 @@
+import { defaultAuthorization } from './backend-token.js';
+
 /** Small fetch helpers for black-box FHIR tests: JSON in, status + headers + JSON out. */
 export interface HttpResult<T = any> {
   status: number;
@@ -7,7 +9,11 @@ export interface HttpResult<T = any> {
 }
 
 export async function http<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
-  const init: RequestInit = { method, headers: { accept: 'application/fhir+json', ...headers } };
+  // The test server's backend token rides along unless the test sets its own Authorization
+  // (an empty string sends none: for the 401 cases).
+  const authorization = 'authorization' in headers ? headers.authorization : await defaultAuthorization(url);
+  const { authorization: _given, ...rest } = headers;
+  const init: RequestInit = { method, headers: { accept: 'application/fhir+json', ...rest, ...(authorization ? { authorization } : {}) } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] ??= 'application/fhir+json';

@@ -3,6 +3,7 @@ import { after, before, describe } from 'node:test';
 import type { Clock } from '../../src/base/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/http/index.js';
+import { backendTokenSource, forgetTokenFor, useTokenFor, type TokenSource } from './backend-token.js';
 import { createTestDatabase, testEngines, type TestEngine } from './engines.js';
 
 /**
@@ -15,6 +16,8 @@ export interface TestServer {
   fhirBase: string;
   dbUrl: string;
   server: RunningServer;
+  /** A backend-services token source with `system/*.cruds`; `http()` sends its token by default. */
+  tokens: TokenSource;
   close(): Promise<void>;
 }
 
@@ -28,13 +31,17 @@ export async function startTestServer(engine: TestEngine, overrides: Partial<Rec
   }, {});
   const server = await startServer(config, clock ? { clock } : {});
   const url = `http://localhost:${port}`;
+  const tokens = await backendTokenSource(url);
+  useTokenFor(url, tokens);
   return {
     engine,
     url,
     fhirBase: `${config.baseUrl}/fhir`,
     dbUrl,
     server,
+    tokens,
     close: async () => {
+      forgetTokenFor(url);
       await server.close();
       await cleanup();
     },

@@ -1,0 +1,95 @@
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import type { Clock } from '../../base/index.js';
+import type { AuthRecords, SigningKeyRecord } from '../../storage/index.js';
+
+/** Access and id tokens are RS256: what every OpenID Connect relying party must accept. */
+export const TOKEN_ALG = 'RS256';
+/** A signing key signs this long before a fresh one takes over. */
+const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
+/** No token we sign lives longer than this, so a retired key verifies this long after retiring. */
+export const LONGEST_TOKEN_MS = 3600 * 1000;
+/** Another process may have rotated: look for new keys at most this often when a kid is unknown. */
+const RELOAD_EVERY_MS = 5000;
+
+interface ActiveKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+/**
+ * The server's signing keys, persisted in storage so tokens survive restarts and every process
+ * of a PostgreSQL deployment verifies every other's tokens. The newest unretired key signs; a
+ * key older than 30 days is retired (and a new one made) at the next start or sign, and keeps
+ * verifying until every token it signed has expired.
+ */
+export class SigningKeys {
+  private active: ActiveKey | undefined;
+  private publicKeys: JWK[] = [];
+  private keySet: JWTVerifyGetKey | undefined;
+  private loadedAt = 0;
+
+  constructor(private readonly records: AuthRecords, private readonly clock: Clock) {}
+
+  /** Loads the keys, creating or rotating the signing key when due. */
+  async load(): Promise<void> {
+    let keys = await this.records.listSigningKeys();
+    const now = this.clock.now().getTime();
+    const current = newestUnretired(keys);
+    if (!current || now - current.createdAt > ROTATE_AFTER_MS) {
+      await this.records.insertSigningKey(await newSigningKey(now));
+      if (current) await this.records.retireSigningKey(current.kid, now, now + LONGEST_TOKEN_MS);
+      keys = await this.records.listSigningKeys();
+    }
+    const signing = newestUnretired(keys)!;
+    this.active = { kid: signing.kid, privateKey: (await importJWK(JSON.parse(signing.privateJwk) as JWK, signing.alg)) as CryptoKey };
+    this.publicKeys = keys.filter((k) => k.expiresAt === null || k.expiresAt > now).map((k) => JSON.parse(k.publicJwk) as JWK);
+    this.keySet = createLocalJWKSet({ keys: this.publicKeys });
+    this.loadedAt = now;
+  }
+
+  /** The key to sign with now (rotating first if it is due). */
+  async signingKey(): Promise<ActiveKey> {
+    if (!this.active || this.clock.now().getTime() - this.loadedAt > ROTATE_AFTER_MS / 30) await this.load();
+    return this.active!;
+  }
+
+  /** The public JWKS (`jwks_uri`). */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    if (!this.keySet) await this.load();
+    return { keys: this.publicKeys };
+  }
+
+  /** A key resolver for `jwtVerify`; reloads once when it meets a kid it does not know. */
+  verificationKeys(): JWTVerifyGetKey {
+    return async (header, token) => {
+      if (!this.keySet) await this.load();
+      try {
+        return await this.keySet!(header, token);
+      } catch (error) {
+        if (this.clock.now().getTime() - this.loadedAt < RELOAD_EVERY_MS) throw error;
+        await this.load();
+        return this.keySet!(header, token);
+      }
+    };
+  }
+}
+
+function newestUnretired(keys: SigningKeyRecord[]): SigningKeyRecord | undefined {
+  return keys.filter((k) => k.retiredAt === null).sort((a, b) => b.createdAt - a.createdAt)[0];
+}
+
+async function newSigningKey(now: number): Promise<SigningKeyRecord> {
+  const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALG, { modulusLength: 2048, extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const meta = { kid, alg: TOKEN_ALG, use: 'sig' };
+  return {
+    kid,
+    alg: TOKEN_ALG,
+    privateJwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }),
+    publicJwk: JSON.stringify({ ...publicJwk, ...meta }),
+    createdAt: now,
+    retiredAt: null,
+    expiresAt: null,
+  };
+}

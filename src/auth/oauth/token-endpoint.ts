@@ -1,0 +1,26 @@
+import type { AuthContext } from '../auth-context.js';
+import type { ClientJwks } from '../clients/client-jwks.js';
+import { authenticateClient } from './client-authentication.js';
+import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { FormParams } from './form-params.js';
+import type { TokenResponse } from './issue-tokens.js';
+import { OAuthError, invalidRequest } from './oauth-error.js';
+
+/** A grant type's handler: the client is already authenticated. */
+export type GrantHandler = (ctx: AuthContext, client: Awaited<ReturnType<typeof authenticateClient>>, params: FormParams) => Promise<TokenResponse>;
+
+/** RFC 6749 §3.2: POST, form-encoded, client authenticated, then the grant type's own rules. */
+export async function tokenRequest(ctx: AuthContext, jwks: ClientJwks, grants: Record<string, GrantHandler>, authorization: string | undefined, body: unknown): Promise<TokenResponse> {
+  const params = FormParams.fromBody(body);
+  const grantType = params.required('grant_type');
+  const handler = grants[grantType];
+  const client = await authenticateClient(ctx, jwks, authorization, params);
+  if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+  return handler(ctx, client, params);
+}
+
+export const BUILT_IN_GRANTS: Record<string, GrantHandler> = {
+  client_credentials: clientCredentialsGrant,
+};
+
+export { invalidRequest };
