@@ -1,3 +1,5 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OutboundRefused } from '../base/index.js';
 import type { AuthContext } from './auth-context.js';
@@ -8,9 +10,25 @@ import { OAuthError } from './oauth/oauth-error.js';
 import { BUILT_IN_GRANTS, tokenRequest } from './oauth/token-endpoint.js';
 import { sameSecret } from './secrets.js';
 import { nowMs } from './auth-context.js';
+import { errorPage } from './pages/auth-pages.js';
+import { pageHeaders } from './pages/browser-security.js';
+import { browserRoutes } from './pages/browser-routes.js';
 
 /** Largest OAuth request body we read; a token request is a few kB at most. */
 const OAUTH_BODY_LIMIT = 64 * 1024;
+/** Per client address; generous, since a backend service may fetch often, but it bounds guessing. */
+const TOKEN_LIMIT = { max: 600, timeWindow: '1 minute' };
+
+/** OAuth endpoints and pages take form posts only (and JSON where said); anything else is refused. */
+function acceptForms(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) => {
+    done(null, new URLSearchParams(body as string));
+  });
+  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_request, _body, done) => {
+    done(new OAuthError('invalid_request', 'Unsupported content type: send application/x-www-form-urlencoded'), undefined);
+  });
+}
 
 /**
  * The SMART authorization server: discovery under the FHIR base, the OAuth endpoints under
@@ -31,11 +49,21 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     scope.get('/auth/jwks', async (_request, reply) => publicJson(reply, await ctx.keys.jwks()));
   });
 
-  await app.register(async (oauth) => {
-    oauth.removeAllContentTypeParsers();
-    oauth.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) => {
-      done(null, new URLSearchParams(body as string));
+  await app.register(async (browser) => {
+    await browser.register(cookie);
+    acceptForms(browser);
+    browser.setErrorHandler((error, request, reply) => {
+      const status = error instanceof OAuthError ? 400 : (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) request.log.error({ err: error }, 'page failed');
+      const message = status === 429 ? 'Too many attempts. Wait a minute and try again.' : status >= 500 ? 'Something went wrong on our side; nothing was changed.' : (error as Error).message;
+      pageHeaders(reply, ctx.mode === 'production').code(status).send(errorPage(status === 429 ? 'Slow down' : 'This request cannot be used', message));
     });
+    await browserRoutes(browser, ctx);
+  });
+
+  await app.register(async (oauth) => {
+    await oauth.register(rateLimit, { global: false });
+    acceptForms(oauth);
     oauth.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_request, body, done) => {
       try {
         done(null, JSON.parse(body as string));
@@ -43,16 +71,13 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
         done(new OAuthError('invalid_request', 'The request body is not valid JSON'), undefined);
       }
     });
-    oauth.addContentTypeParser('*', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_request, _body, done) => {
-      done(new OAuthError('invalid_request', 'Unsupported content type: send application/x-www-form-urlencoded'), undefined);
-    });
     oauth.setErrorHandler((error, request, reply) => {
       const oauthError = toOAuthError(error);
       if (oauthError.status >= 500) request.log.error({ err: error }, 'OAuth request failed');
       noStore(reply).code(oauthError.status).headers(oauthError.headers).send(oauthError.body());
     });
 
-    oauth.post('/auth/token', async (request, reply) => {
+    oauth.post('/auth/token', { config: { rateLimit: TOKEN_LIMIT } }, async (request, reply) => {
       const response = await tokenRequest(ctx, jwks, BUILT_IN_GRANTS, request.headers.authorization, request.body);
       return noStore(reply).send(response);
     });

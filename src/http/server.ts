@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../base/index.js';
 import type { Config } from '../config/index.js';
+import { addSampleUsers } from '../auth/index.js';
 import { loadResources } from '../fhir/index.js';
 import { sampleDataSet } from '../model/index.js';
 import { buildApp } from './app.js';
@@ -29,6 +30,10 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
     const resources = sampleDataSet();
     await loadResources(fhirContextOf(services), resources);
     log.info({ resources: resources.length }, 'loaded the sample data set into the empty database');
+  }
+  if (config.mode === 'sandbox' && config.sampleData) {
+    const added = await addSampleUsers(store.auth, services.clock.now().getTime());
+    if (added > 0) log.info({ users: added }, 'added the sample users (see the README)');
   }
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');

@@ -1,10 +1,11 @@
 import type { AuthContext } from '../auth-context.js';
 import type { ClientJwks } from '../clients/client-jwks.js';
 import { authenticateClient } from './client-authentication.js';
+import { authorizationCodeGrant, refreshTokenGrant } from './authorization-code-grant.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
 import { FormParams } from './form-params.js';
 import type { TokenResponse } from './issue-tokens.js';
-import { OAuthError, invalidRequest } from './oauth-error.js';
+import { OAuthError } from './oauth-error.js';
 
 /** A grant type's handler: the client is already authenticated. */
 export type GrantHandler = (ctx: AuthContext, client: Awaited<ReturnType<typeof authenticateClient>>, params: FormParams) => Promise<TokenResponse>;
@@ -20,7 +21,7 @@ export async function tokenRequest(ctx: AuthContext, jwks: ClientJwks, grants: R
 }
 
 export const BUILT_IN_GRANTS: Record<string, GrantHandler> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
 };
-
-export { invalidRequest };
