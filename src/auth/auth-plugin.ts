@@ -8,11 +8,13 @@ import { InvalidClientMetadata, registerClient, registrationResponse, type Clien
 import { openidConfiguration, smartConfiguration } from './oauth/discovery.js';
 import { OAuthError } from './oauth/oauth-error.js';
 import { BUILT_IN_GRANTS, tokenRequest } from './oauth/token-endpoint.js';
-import { sameSecret } from './secrets.js';
+import { operatorAuthorized } from './operator.js';
+import { launchApi } from './launch/launch-api.js';
 import { nowMs } from './auth-context.js';
 import { errorPage } from './pages/auth-pages.js';
 import { pageHeaders } from './pages/browser-security.js';
 import { browserRoutes } from './pages/browser-routes.js';
+import { chartRoutes } from './sandbox-ehr/chart-routes.js';
 
 /** Largest OAuth request body we read; a token request is a few kB at most. */
 const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -59,6 +61,7 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
       pageHeaders(reply, ctx.mode === 'production').code(status).send(errorPage(status === 429 ? 'Slow down' : 'This request cannot be used', message));
     });
     await browserRoutes(browser, ctx);
+    if (ctx.mode === 'sandbox') chartRoutes(browser, ctx);
   });
 
   await app.register(async (oauth) => {
@@ -76,6 +79,8 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
       if (oauthError.status >= 500) request.log.error({ err: error }, 'OAuth request failed');
       noStore(reply).code(oauthError.status).headers(oauthError.headers).send(oauthError.body());
     });
+
+    launchApi(oauth, ctx);
 
     oauth.post('/auth/token', { config: { rateLimit: TOKEN_LIMIT } }, async (request, reply) => {
       const response = await tokenRequest(ctx, jwks, BUILT_IN_GRANTS, request.headers.authorization, request.body);
@@ -99,12 +104,6 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
       return noStore(reply).code(201).send(registrationResponse(registered));
     });
   });
-}
-
-export function operatorAuthorized(ctx: AuthContext, authorization: string | undefined): boolean {
-  if (!ctx.operatorToken || !authorization) return false;
-  const match = /^Bearer +(\S+) *$/i.exec(authorization);
-  return match !== null && sameSecret(match[1]!, ctx.operatorToken);
 }
 
 function noStore(reply: FastifyReply): FastifyReply {

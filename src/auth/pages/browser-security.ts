@@ -22,7 +22,8 @@ export function pageHeaders(reply: FastifyReply, production: boolean): FastifyRe
 }
 
 export function cookieOptions(production: boolean, sameSite: 'lax' | 'strict') {
-  return { path: '/auth', httpOnly: true, sameSite, secure: production } as const;
+  // Path=/ so the sandbox chart (/ehr) and the portal share the sign-in.
+  return { path: '/', httpOnly: true, sameSite, secure: production } as const;
 }
 
 /**
