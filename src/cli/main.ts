@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { addClientCommand } from './client-command.js';
 import { addServeCommand } from './serve-command.js';
 import { addSeedCommand } from './seed-command.js';
+import { addUserCommand } from './user-command.js';
 
 /** `handover <command>`: composition only; each command lives in its own file. */
 const program = new Command('handover')
@@ -10,4 +12,6 @@ const program = new Command('handover')
   .showHelpAfterError();
 addServeCommand(program);
 addSeedCommand(program);
+addClientCommand(program);
+addUserCommand(program);
 await program.parseAsync(process.argv);

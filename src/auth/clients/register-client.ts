@@ -38,6 +38,8 @@ export interface RegistrationPolicy {
   byOperator: boolean;
   registeredBy: string;
   now: number;
+  /** Operator only: a resource server that may introspect any token. */
+  mayIntrospect?: boolean;
 }
 
 export interface RegisteredClient {
@@ -96,7 +98,7 @@ export function clientFromMetadata(metadata: ClientMetadata, policy: Registratio
     jwks: jwks === undefined ? null : JSON.stringify(jwks),
     jwksUri: jwksUri ?? null,
     allowedOrigins: [...new Set(origins)],
-    mayIntrospect: false,
+    mayIntrospect: policy.byOperator && policy.mayIntrospect === true,
     registeredBy: policy.registeredBy,
     createdAt: policy.now,
   };
