@@ -10,6 +10,9 @@ import { OAuthError } from './oauth/oauth-error.js';
 import { BUILT_IN_GRANTS, tokenRequest } from './oauth/token-endpoint.js';
 import { operatorAuthorized } from './operator.js';
 import { launchApi } from './launch/launch-api.js';
+import { introspectionRoute } from './oauth/introspection.js';
+import { revocationRoute } from './oauth/revocation.js';
+import { connectedAppsRoutes } from './pages/connected-apps.js';
 import { nowMs } from './auth-context.js';
 import { errorPage } from './pages/auth-pages.js';
 import { pageHeaders } from './pages/browser-security.js';
@@ -61,6 +64,7 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
       pageHeaders(reply, ctx.mode === 'production').code(status).send(errorPage(status === 429 ? 'Slow down' : 'This request cannot be used', message));
     });
     await browserRoutes(browser, ctx);
+    connectedAppsRoutes(browser, ctx);
     if (ctx.mode === 'sandbox') chartRoutes(browser, ctx);
   });
 
@@ -81,6 +85,8 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     });
 
     launchApi(oauth, ctx);
+    introspectionRoute(oauth, ctx, jwks);
+    revocationRoute(oauth, ctx, jwks);
 
     oauth.post('/auth/token', { config: { rateLimit: TOKEN_LIMIT } }, async (request, reply) => {
       const response = await tokenRequest(ctx, jwks, BUILT_IN_GRANTS, request.headers.authorization, request.body);

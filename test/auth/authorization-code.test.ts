@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { createUser } from '../../src/auth/index.js';
 import { FormBrowser } from '../harness/form-browser.js';
 import { http, patientBody } from '../harness/fhir-http.js';
+import { SmartFlow, INSECURE, type Attempt } from '../harness/smart-flow.js';
 import { startTestServer, type TestServer } from '../harness/test-server.js';
 import { testEngines } from '../harness/engines.js';
 
@@ -15,11 +16,12 @@ for (const engine of testEngines()) {
   describe(`authorization code flow [${engine}]`, () => {
     const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
     let server: TestServer;
+    let flow: SmartFlow;
     let as: oauth.AuthorizationServer;
     let publicClient: oauth.Client;
     let patientId: string;
     const redirectUri = 'http://127.0.0.1:9/callback';
-    const options = { [oauth.allowInsecureRequests]: true };
+    const options = INSECURE;
 
     before(async () => {
       server = await startTestServer(engine, {}, clock);
@@ -27,59 +29,15 @@ for (const engine of testEngines()) {
       patientId = (await http('POST', `${server.fhirBase}/Patient`, patientBody('Okoro'))).body.id;
       await createUser(records, { username: 'clin', password: 'clinician-pass', fhirUser: 'Practitioner/p1', displayName: 'Dr. Clin' }, Date.now());
       await createUser(records, { username: 'pat', password: 'patient-pass1', fhirUser: `Patient/${patientId}`, displayName: 'Pat Okoro' }, Date.now());
-      const issuer = new URL(server.fhirBase);
-      as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...options }));
-      const registered = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
-        client_name: 'Test app', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
-      }, options));
-      publicClient = { client_id: registered.client_id, id_token_signed_response_alg: 'RS256' } as oauth.Client;
+      flow = await SmartFlow.register(server, { redirectUri });
+      flow.pickPatient = patientId;
+      ({ as, client: publicClient } = flow);
     });
     after(() => server.close());
 
-    interface Attempt { url: URL; verifier: string; nonce: string; state: string }
-    const attempt = async (scope: string, change: (url: URL) => void = () => undefined): Promise<Attempt> => {
-      const verifier = oauth.generateRandomCodeVerifier();
-      const nonce = oauth.generateRandomNonce();
-      const state = oauth.generateRandomState();
-      const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        client_id: publicClient.client_id, redirect_uri: redirectUri, response_type: 'code', scope, state, nonce, aud: server.fhirBase,
-        code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      }).toString();
-      change(url);
-      return { url, verifier, nonce, state };
-    };
-
-    /** Signs in and answers the consent page; returns where the browser was sent back to. */
-    const consent = async (a: Attempt, user: [string, string], decide: (fields: URLSearchParams, browser: FormBrowser) => void = () => undefined): Promise<URL> => {
-      const browser = new FormBrowser();
-      const origin = new URL(server.fhirBase).origin;
-      const first = await browser.open(a.url.toString(), origin);
-      if (first.left) return new URL(first.left);
-      const signIn = browser.formFields('/auth/sign-in');
-      signIn.set('username', user[0]);
-      signIn.set('password', user[1]);
-      let page = await browser.open(`${origin}/auth/sign-in`, origin, { method: 'POST', form: signIn });
-      if (page.html?.includes('action="/auth/consent/patient"')) {
-        const pick = browser.formFields('/auth/consent/patient');
-        pick.set('patient', patientId);
-        page = await browser.open(`${origin}/auth/consent/patient`, origin, { method: 'POST', form: pick });
-      }
-      if (page.left) return new URL(page.left);
-      const fields = browser.formFields('/auth/consent');
-      fields.set('decision', 'allow');
-      decide(fields, browser);
-      const done = await browser.open(`${origin}/auth/consent`, origin, { method: 'POST', form: fields });
-      assert.ok(done.left, `expected a redirect back to the app, got ${done.status}: ${browser.lastHtml.slice(0, 500)}`);
-      return new URL(done.left);
-    };
-
-    const exchange = async (a: Attempt, back: URL) => {
-      const params = oauth.validateAuthResponse(as, publicClient, back, a.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, publicClient, oauth.None(), params, redirectUri, a.verifier, options);
-      const requireIdToken = a.url.searchParams.get('scope')!.split(' ').includes('openid');
-      return oauth.processAuthorizationCodeResponse(as, publicClient, response, requireIdToken ? { expectedNonce: a.nonce, requireIdToken } : {});
-    };
+    const attempt = (scope: string, change?: (url: URL) => void) => flow.attempt(scope, change);
+    const consent = (a: Attempt, user: [string, string], decide?: (fields: URLSearchParams, browser: FormBrowser) => void) => flow.consent(a, user, decide);
+    const exchange = (a: Attempt, back: URL) => flow.exchange(a, back);
 
     it('a practitioner picks a patient; the token response carries the context, id token and refresh token', async () => {
       const a = await attempt('launch/patient openid fhirUser offline_access patient/Condition.rs patient/Patient.rs');
