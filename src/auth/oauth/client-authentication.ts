@@ -63,11 +63,15 @@ function parseBasic(authorization: string | undefined): { clientId: string; secr
   const colon = decoded.indexOf(':');
   if (colon < 0) throw invalidClient('Malformed HTTP Basic credentials', true);
   // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+  let credentials: { clientId: string; secret: string };
   try {
-    return { clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    credentials = { clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
   } catch {
     throw invalidClient('Malformed HTTP Basic credentials', true);
   }
+  // Appendix A: client_id is VSCHAR; a NUL would also fail in PostgreSQL instead of matching nothing.
+  if (credentials.clientId.includes('\0')) throw invalidClient('Malformed HTTP Basic credentials', true);
+  return credentials;
 }
 
 /**

@@ -23,6 +23,8 @@ export class FormParams {
     const values = this.params.getAll(name);
     if (values.length > 1) throw invalidRequest(`The "${name}" parameter is repeated`);
     const value = values[0];
+    // RFC 6749 Appendix A: no parameter may hold a NUL (and PostgreSQL text cannot store one).
+    if (value?.includes('\0')) throw invalidRequest(`The "${name}" parameter holds a NUL character`);
     return value === undefined || value === '' ? undefined : value;
   }
 
