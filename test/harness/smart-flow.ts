@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
+import { registerClient } from '../../src/auth/index.js';
 import { FormBrowser } from './form-browser.js';
 import type { TestServer } from './test-server.js';
 
@@ -102,4 +103,22 @@ export class SmartFlow {
     const a = await this.attempt(scope);
     return this.exchange(a, await this.consent(a, user, undefined, browser));
   }
+}
+
+/** A confidential client (HTTP Basic) as oauth4webapi sees it. */
+export interface ConfidentialClient {
+  client: oauth.Client;
+  auth: oauth.ClientAuth;
+  secret: string;
+}
+
+/**
+ * A confidential client registered straight into the records, as the operator's CLI does: the
+ * only way to a resource server that may introspect every token (`mayIntrospect`).
+ */
+export async function registerConfidentialClient(server: TestServer, options: { name?: string; mayIntrospect?: boolean } = {}): Promise<ConfidentialClient> {
+  const { record, secret } = await registerClient(server.server.services.store.auth, {
+    client_name: options.name ?? 'Resource server', redirect_uris: ['http://127.0.0.1:9/rs'], token_endpoint_auth_method: 'client_secret_basic',
+  }, { mode: 'sandbox', byOperator: true, registeredBy: 'cli', now: Date.now(), mayIntrospect: options.mayIntrospect ?? false });
+  return { client: { client_id: record.clientId }, auth: oauth.ClientSecretBasic(secret!), secret: secret! };
 }
