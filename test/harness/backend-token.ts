@@ -12,13 +12,14 @@ export interface TokenSource {
   get(): Promise<string>;
 }
 
-export async function backendTokenSource(baseUrl: string, scope = 'system/*.cruds'): Promise<TokenSource> {
+export async function backendTokenSource(baseUrl: string, scope = 'system/*.cruds', initialAccessToken?: string): Promise<TokenSource> {
   const discovery = await (await fetch(`${baseUrl}/fhir/.well-known/smart-configuration`)).json() as { token_endpoint: string; registration_endpoint: string };
   const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES384', use: 'sig' };
   const registration = await fetch(discovery.registration_endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // Production mode registers only with the operator's initial access token (RFC 7591 §3).
+    headers: { 'content-type': 'application/json', ...(initialAccessToken ? { authorization: `Bearer ${initialAccessToken}` } : {}) },
     body: JSON.stringify({
       client_name: 'Test harness', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, scope,
     }),

@@ -31,7 +31,7 @@ export async function startTestServer(engine: TestEngine, overrides: Partial<Rec
   }, {});
   const server = await startServer(config, clock ? { clock } : {});
   const url = `http://localhost:${port}`;
-  const tokens = await backendTokenSource(url);
+  const tokens = await backendTokenSource(url, 'system/*.cruds', config.operatorToken);
   useTokenFor(url, tokens);
   return {
     engine,
