@@ -8,6 +8,7 @@ export class FormBrowser {
   lastUrl = '';
   lastStatus = 0;
   lastHtml = '';
+  lastHeaders = new Headers();
 
   /** Follows redirects until one leaves `ourOrigin` (returned, not fetched) or a page arrives. */
   async open(url: string, ourOrigin: string, init: { method?: string; form?: URLSearchParams } = {}): Promise<{ left?: string; html?: string; status: number }> {
@@ -22,6 +23,7 @@ export class FormBrowser {
       });
       this.remember(response);
       this.lastStatus = response.status;
+      this.lastHeaders = response.headers;
       this.lastUrl = next;
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
