@@ -7,6 +7,8 @@ import { sampleDataSet } from '../model/index.js';
 import { buildApp } from './app.js';
 import { createServices, fhirContextOf, type Services } from './services.js';
 
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
 export interface RunningServer {
   app: FastifyInstance;
   services: Services;
@@ -37,6 +39,13 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   }
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');
+  // Expired codes, launches, sessions and jti records are useless after expiry; keep the tables small.
+  const pruning = setInterval(() => {
+    store.auth.pruneExpired(services.clock.now().getTime())
+      .then((removed) => { if (removed > 0) log.debug({ removed }, 'pruned expired authorization records'); })
+      .catch((error: unknown) => log.warn({ err: error }, 'pruning expired authorization records failed'));
+  }, PRUNE_EVERY_MS);
+  pruning.unref();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -44,6 +53,7 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
     url: address,
     close: () => {
       closing ??= (async () => {
+        clearInterval(pruning);
         await app.close();
         await store.close();
       })();
