@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SigningKeys, signAccessToken, verifyAccessToken } from '../../src/access/index.js';
+import type { GrantRecord } from '../../src/storage/index.js';
+import { testEngines } from '../harness/engines.js';
+import { useTestStore } from '../harness/test-store.js';
+
+const DAY = 86_400_000;
+const grant: GrantRecord = {
+  id: 'g1', kind: 'backend', clientId: 'svc', userId: null, fhirUser: null, patientId: null, encounterId: null, scope: 'system/*.rs',
+  offline: false, createdAt: 0, lastUsedAt: 0, idleExpiresAt: null, expiresAt: null, parentGrantId: null, parentTokenId: null,
+  consentId: null, revokedAt: null, revokedReason: null,
+};
+
+for (const engine of testEngines()) {
+  describe(`signing keys [${engine}]`, () => {
+    const store = useTestStore(engine);
+
+    it('persist, rotate after 30 days, and keep verifying old tokens until they expire', async () => {
+      const clock = { at: Date.UTC(2026, 0, 1), now: () => new Date(clock.at) };
+      const keys = new SigningKeys(store().auth, clock);
+      await keys.load();
+      const first = (await keys.jwks()).keys.map((k) => k.kid);
+      assert.equal(first.length, 1);
+      const sign = () => signAccessToken(keys, { issuer: 'https://h/fhir', audience: 'https://h/fhir', grant, scope: grant.scope, lifetimeSeconds: 3600, now: clock.now() });
+      const verify = (k: SigningKeys, token: string) => verifyAccessToken(k, token, { issuer: 'https://h/fhir', audience: 'https://h/fhir', now: clock.now() });
+      const old = await sign();
+
+      // Another process (or a restart) sees the same key.
+      const restarted = new SigningKeys(store().auth, clock);
+      await restarted.load();
+      assert.deepEqual((await restarted.jwks()).keys.map((k) => k.kid), first);
+      await verify(restarted, old.token);
+
+      clock.at += 31 * DAY - 30 * 60_000;
+      const rotated = new SigningKeys(store().auth, clock);
+      await rotated.load();
+      const kids = (await rotated.jwks()).keys.map((k) => k.kid);
+      assert.equal(kids.length, 2, 'old and new key both published');
+      const fresh = await signAccessToken(rotated, { issuer: 'https://h/fhir', audience: 'https://h/fhir', grant, scope: grant.scope, lifetimeSeconds: 3600, now: clock.now() });
+      assert.notEqual(JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString()).kid, first[0]);
+      // The process that still holds the old key set learns the new kid by reloading.
+      await verify(keys, fresh.token);
+
+      clock.at += 2 * 3600_000;
+      const later = new SigningKeys(store().auth, clock);
+      await later.load();
+      assert.deepEqual((await later.jwks()).keys.map((k) => k.kid), kids.filter((k) => k !== first[0]), 'the retired key is gone once its tokens expired');
+    });
+  });
+}
