@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { get } from 'node:http';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { http } from '../harness/fhir-http.js';
 import { startTestServer, type TestServer } from '../harness/test-server.js';
@@ -69,7 +70,7 @@ describe('discovery and keys', () => {
         return startServer(again.server.services.config);
       });
       try {
-        const after = (await (await fetch(`${new URL(again.fhirBase).origin}/auth/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+        const after = (await freshGetJson(`${new URL(again.fhirBase).origin}/auth/jwks`) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
         assert.deepEqual(after, before);
       } finally {
         await restarted.close();
@@ -79,3 +80,14 @@ describe('discovery and keys', () => {
     }
   });
 });
+
+/** A GET on a new connection: fetch's pool would reuse a keep-alive socket of the server we just closed. */
+function freshGetJson(url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      response.on('end', () => resolve(JSON.parse(text)));
+    }).on('error', reject);
+  });
+}
