@@ -10,7 +10,6 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
-import type { SqlExecutor } from '../sql/sql-executor.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -29,11 +28,11 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ connectionString, max: poolSize });
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
-    this.auth = authRecords({ read: this.db, atomically: (work) => this.atomically(work) });
+    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
   }
 
-  /** A few statements as one transaction on one client (the auth records' writes). */
-  private async atomically<T>(work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+  /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -42,7 +41,7 @@ export class PostgresStore implements Store {
     }
     try {
       await client.query('BEGIN');
-      const result = await work(postgresExecutor(client));
+      const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -108,17 +107,10 @@ export class PostgresStore implements Store {
     return explainPostgres(this.db, searchStatement(request));
   }
 
-  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw normalizePostgresError(error);
-    }
-    const db = postgresExecutor(client);
-    try {
-      await client.query('BEGIN');
-      const result = await work({
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.inTransaction((client) => {
+      const db = postgresExecutor(client);
+      return work({
         readCurrent: (type, id) => readCurrent(db, type, id),
         readVersion: (type, id, vid) => readVersion(db, type, id, vid),
         history: (query) => readHistory(db, query),
@@ -126,14 +118,7 @@ export class PostgresStore implements Store {
         readCurrentForUpdate: (type, id) => readCurrent(db, type, id, true),
         writeVersion: (write) => postgresWriteVersion(client, write),
       });
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw normalizePostgresError(error);
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
