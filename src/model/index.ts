@@ -5,3 +5,4 @@ export * from './search/index.js';
 export * from './validation/index.js';
 export * from './synthetic/index.js';
 export * from './scopes/index.js';
+export * from './subscriptions/index.js';
