@@ -7,7 +7,7 @@ import { ClientJwks } from './clients/client-jwks.js';
 import { InvalidClientMetadata, registerClient, registrationResponse, type ClientMetadata } from './clients/register-client.js';
 import { openidConfiguration, smartConfiguration } from './oauth/discovery.js';
 import { OAuthError } from './oauth/oauth-error.js';
-import { BUILT_IN_GRANTS, tokenRequest } from './oauth/token-endpoint.js';
+import { grantHandlers, tokenRequest } from './oauth/token-endpoint.js';
 import { operatorAuthorized } from './operator.js';
 import { launchApi } from './launch/launch-api.js';
 import { introspectionRoute } from './oauth/introspection.js';
@@ -85,11 +85,12 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     });
 
     launchApi(oauth, ctx);
+    const grants = grantHandlers(jwks);
     introspectionRoute(oauth, ctx, jwks);
     revocationRoute(oauth, ctx, jwks);
 
     oauth.post('/auth/token', { config: { rateLimit: TOKEN_LIMIT } }, async (request, reply) => {
-      const response = await tokenRequest(ctx, jwks, BUILT_IN_GRANTS, request.headers.authorization, request.body);
+      const response = await tokenRequest(ctx, jwks, grants, request.headers.authorization, request.body);
       return noStore(reply).send(response);
     });
 

@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   patient?: string;
   encounter?: string;
   fhirUser?: string;
+  /** RFC 8693 §4.1: on a derived token, the party acting with it. */
+  act?: { sub: string };
 }
 
 export interface IssuedAccessToken {
@@ -31,13 +33,14 @@ export interface IssuedAccessToken {
 }
 
 export async function signAccessToken(keys: SigningKeys, options: {
-  issuer: string; audience: string; grant: GrantRecord; scope: string; lifetimeSeconds: number; now: Date;
+  issuer: string; audience: string; grant: GrantRecord; scope: string; lifetimeSeconds: number; now: Date; actor?: string;
 }): Promise<IssuedAccessToken> {
   const { grant } = options;
   const jti = randomUUID();
   const iat = Math.floor(options.now.getTime() / 1000);
   const expiresAt = iat + options.lifetimeSeconds;
-  const claims: Record<string, string> = { grant: grant.id, client_id: grant.clientId, scope: options.scope };
+  const claims: Record<string, unknown> = { grant: grant.id, client_id: grant.clientId, scope: options.scope };
+  if (options.actor) claims.act = { sub: options.actor };
   if (grant.patientId) claims.patient = grant.patientId;
   if (grant.encounterId) claims.encounter = grant.encounterId;
   if (grant.fhirUser) claims.fhirUser = grant.fhirUser;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { grantLiveness } from '../../access/index.js';
 import { narrowScopes, parseScopes, formatScopes, type ParsedScope } from '../../model/index.js';
 import type { GrantRecord, UserRecord } from '../../storage/index.js';
 import { nowMs, type AuthContext } from '../auth-context.js';
@@ -89,8 +90,10 @@ export async function refreshTokenGrant(ctx: AuthContext, caller: AuthenticatedC
   if (!record || record.clientId !== client.clientId) throw invalidGrant('Unknown refresh token');
   const grant = await ctx.records.getGrant(record.grantId);
   const now = nowMs(ctx);
-  if (!grant || grant.revokedAt !== null) throw invalidGrant('The authorization was revoked');
-  if ((grant.expiresAt !== null && grant.expiresAt <= now) || (grant.idleExpiresAt !== null && grant.idleExpiresAt <= now)) throw invalidGrant('The authorization has expired');
+  if (!grant) throw invalidGrant('The authorization was revoked');
+  // Liveness includes the parent of a derived grant (ADR 0003): a derived session dies with it.
+  const liveness = await grantLiveness(ctx.records, grant, now);
+  if (!liveness.alive) throw invalidGrant(`The authorization is no longer valid: ${liveness.reason}`);
   if (record.rotatedAt !== null) {
     await ctx.records.revokeGrant(grant.id, now, 'rotated refresh token reused');
     ctx.log.warn({ grantId: grant.id, clientId: client.clientId }, 'rotated refresh token reused: grant revoked');

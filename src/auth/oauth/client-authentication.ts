@@ -79,7 +79,7 @@ function parseBasic(authorization: string | undefined): { clientId: string; secr
  * client id, `aud` = our token URL, `exp` at most five minutes ahead, a `jti` never seen before
  * within its lifetime, `jku` only if it is the registered JWKS URL, one key by `kid`.
  */
-async function verifyClientAssertion(ctx: AuthContext, jwks: ClientJwks, assertion: string, clientIdParam: string | undefined): Promise<ClientRecord> {
+export async function verifyClientAssertion(ctx: AuthContext, jwks: ClientJwks, assertion: string, clientIdParam: string | undefined): Promise<ClientRecord> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   let unverified: ReturnType<typeof decodeJwt>;
   try {

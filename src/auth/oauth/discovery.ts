@@ -16,7 +16,7 @@ export function smartConfiguration(ctx: AuthContext) {
     jwks_uri: urls.jwks,
     authorization_endpoint: urls.authorize,
     token_endpoint: urls.token,
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_basic', 'none'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     registration_endpoint: urls.register,
@@ -58,6 +58,6 @@ export function openidConfiguration(ctx: AuthContext) {
     token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_basic', 'none'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     code_challenge_methods_supported: ['S256'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
   };
 }

@@ -3,6 +3,7 @@ import type { ClientJwks } from '../clients/client-jwks.js';
 import { authenticateClient } from './client-authentication.js';
 import { authorizationCodeGrant, refreshTokenGrant } from './authorization-code-grant.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { TOKEN_EXCHANGE, tokenExchangeGrant } from './token-exchange-grant.js';
 import { FormParams } from './form-params.js';
 import type { TokenResponse } from './issue-tokens.js';
 import { OAuthError } from './oauth-error.js';
@@ -20,8 +21,12 @@ export async function tokenRequest(ctx: AuthContext, jwks: ClientJwks, grants: R
   return handler(ctx, client, params);
 }
 
-export const BUILT_IN_GRANTS: Record<string, GrantHandler> = {
-  authorization_code: authorizationCodeGrant,
-  refresh_token: refreshTokenGrant,
-  client_credentials: clientCredentialsGrant,
-};
+/** Every grant type the token endpoint serves (and discovery advertises). */
+export function grantHandlers(jwks: ClientJwks): Record<string, GrantHandler> {
+  return {
+    authorization_code: authorizationCodeGrant,
+    refresh_token: refreshTokenGrant,
+    client_credentials: clientCredentialsGrant,
+    [TOKEN_EXCHANGE]: tokenExchangeGrant(jwks),
+  };
+}
