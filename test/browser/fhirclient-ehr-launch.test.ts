@@ -50,6 +50,7 @@ describe('EHR launch in Chromium with fhirclient', { skip: chromiumSkipReason() 
 
   it('launches from the chart with an encounter; consent lists each scope and warns about offline access; the app reads the patient', async () => {
     app.settings.scope = 'launch openid fhirUser offline_access patient/Patient.rs patient/Encounter.rs';
+    app.settings.refreshWithClientId = true;
     const { context, page } = await openChart();
     const launchForm = page.locator('form.launch', { has: page.getByRole('button', { name: `Launch ${APP_NAME}` }) });
     await launchForm.getByLabel('Encounter').selectOption(encounterId);
@@ -69,12 +70,28 @@ describe('EHR launch in Chromium with fhirclient', { skip: chromiumSkipReason() 
     assert.equal(result.context?.scope, app.settings.scope);
     assert.equal(result.context?.refreshToken, true, 'offline_access granted: a refresh token');
     assert.equal(result.fhirUser, 'Practitioner/d1');
+    // Public client: the refresh rotates the refresh token and the new access token works.
+    assert.deepEqual(result.refresh, { rotated: true, newAccessToken: true, patientId });
 
     // The chart sent the browser to the registered launch URL with our FHIR base as iss.
     const launchVisit = app.visits.filter((u) => u.pathname === '/launch.html').at(-1);
     assert.equal(launchVisit?.searchParams.get('iss'), server.fhirBase);
     assert.ok(launchVisit?.searchParams.get('launch'));
     await context.close();
+  });
+
+  it('fhirclient\'s default refresh (no client_id: RFC 6749 §6 asks none of a public client) gets a new access token', {
+    todo: 'Handover answers invalid_client "The client did not identify itself" to a refresh without client_id (reported)',
+  }, async () => {
+    app.settings.scope = 'launch offline_access patient/Patient.rs';
+    app.settings.refreshWithClientId = false;
+    const { context, page } = await openChart();
+    await page.getByRole('button', { name: `Launch ${APP_NAME}` }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const result = await appResult(page);
+    await context.close();
+    assert.equal(result.patient?.id, patientId);
+    assert.deepEqual(result.refresh, { rotated: true, newAccessToken: true, patientId });
   });
 
   it('launches without an encounter and without offline access: no encounter in context, no warning, no refresh token', async () => {

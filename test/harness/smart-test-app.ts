@@ -15,7 +15,7 @@ export interface SmartTestApp {
   launchUrl: string;
   redirectUri: string;
   /** What the app asks for on its next launch; a real app hard-codes these, the tests vary them. */
-  settings: { clientId: string; scope: string; redirectUri: string; fhirBase: string };
+  settings: { clientId: string; scope: string; redirectUri: string; fhirBase: string; refreshWithClientId: boolean };
   /** Every URL the app's server was asked for, in order (to see what the EHR and Handover sent it). */
   visits: URL[];
   close(): Promise<void>;
@@ -27,6 +27,8 @@ export interface AppResult {
   patient?: { resourceType: string; id: string };
   context?: { patient?: string; encounter?: string; scope?: string; fhirContext?: unknown; refreshToken: boolean };
   fhirUser?: string | null;
+  /** Present when a refresh token came: the outcome of fhirclient's `client.refresh()`. */
+  refresh?: { error?: string; rotated?: boolean; newAccessToken?: boolean; patientId?: string };
 }
 
 const FHIR_CLIENT_JS = readFileSync(createRequire(import.meta.url).resolve('fhirclient/build/fhir-client.js'), 'utf8');
@@ -53,31 +55,44 @@ FHIR.oauth2.authorize({ clientId: config.clientId, scope: config.scope, redirect
 </script>`;
 }
 
-const INDEX_PAGE = `<!doctype html><meta charset="utf-8"><title>Test app</title>
+function indexPage(settings: SmartTestApp['settings']): string {
+  return `<!doctype html><meta charset="utf-8"><title>Test app</title>
 <pre id="result" data-state="pending"></pre>
 <script src="/fhir-client.js"></script>
 <script>
 ${SHOW}
+// fhirclient sends no client_id on refresh unless told to (its default is false).
+FHIR.oauth2.settings.refreshTokenWithClientId = ${settings.refreshWithClientId};
 FHIR.oauth2.ready().then(async (client) => {
   const token = client.state.tokenResponse;
   const patient = await client.patient.read();
-  show({
+  const result = {
     patient: { resourceType: patient.resourceType, id: patient.id },
     context: { patient: token.patient, encounter: token.encounter, scope: token.scope, fhirContext: token.fhirContext, refreshToken: Boolean(token.refresh_token) },
     fhirUser: client.getFhirUser() || null,
-  });
+  };
+  // With a refresh token, also refresh, then read again with the new access token.
+  if (token.refresh_token) {
+    result.refresh = await client.refresh().then(async (state) => ({
+      rotated: state.tokenResponse.refresh_token !== token.refresh_token,
+      newAccessToken: state.tokenResponse.access_token !== token.access_token,
+      patientId: (await client.patient.read()).id,
+    }), (error) => ({ error: String(error && error.message || error) }));
+  }
+  show(result);
 }).catch((error) => show({ error: String(error && error.message || error) }));
 </script>`;
+}
 
 export async function startSmartTestApp(fhirBase: string): Promise<SmartTestApp> {
   const visits: URL[] = [];
-  const settings = { clientId: '', scope: '', redirectUri: '', fhirBase };
+  const settings = { clientId: '', scope: '', redirectUri: '', fhirBase, refreshWithClientId: false };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
     visits.push(url);
     const send = (type: string, body: string) => response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     if (url.pathname === '/launch.html') return send('text/html; charset=utf-8', launchPage(settings));
-    if (url.pathname === '/index.html') return send('text/html; charset=utf-8', INDEX_PAGE);
+    if (url.pathname === '/index.html') return send('text/html; charset=utf-8', indexPage(settings));
     if (url.pathname === '/fhir-client.js') return send('text/javascript; charset=utf-8', FHIR_CLIENT_JS);
     response.writeHead(404).end();
   });
