@@ -5,3 +5,9 @@ export { SigningKeys, TOKEN_ALG, LONGEST_TOKEN_MS } from './tokens/signing-keys.
 export { signAccessToken, verifyAccessToken, type AccessTokenClaims, type IssuedAccessToken } from './tokens/access-token.js';
 export { grantLiveness, type Liveness } from './tokens/grant-liveness.js';
 export { createAuthenticator, type AuthenticatorOptions } from './tokens/authenticate.js';
+export { decideAccess, visibilityOrNone } from './decisions/decide-access.js';
+export { resourceVisible } from './decisions/resource-visible.js';
+export { unionOf, asRestriction, ADMIT_ALL, type Visibility } from './decisions/visibility.js';
+export { SHARED_REFERENCE_TYPES, usableLevels, levelBound, fhirUserOf } from './decisions/level-bound.js';
+export type { QueryContext } from './decisions/scope-query-clauses.js';
+export { restrictSearch, seeable } from './decisions/restrict-search.js';

@@ -1,11 +1,13 @@
 import { isFhirId } from '../base/index.js';
-import { invalid, isResourceType, notFound, notSupported } from '../model/index.js';
+import { InsufficientScope, type Visibility } from '../access/index.js';
+import { invalid, isResourceType, notFound, notSupported, smartInteraction, type RestInteraction } from '../model/index.js';
 import type { StoreTransaction } from '../storage/index.js';
+import { AccessGuard } from './access-guard.js';
 import type { FhirContext } from './fhir-context.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { processBundle } from './bundle/process-bundle.js';
 import { capabilityStatement } from './interactions/capabilities.js';
-import { FHIR_ROUTES, matchRoute } from './routes.js';
+import { FHIR_ROUTES, matchRoute, type Route } from './routes.js';
 
 /**
  * Runs one FHIR interaction. With `tx`, reads and writes join that transaction (a Bundle
@@ -24,13 +26,31 @@ export async function dispatch(ctx: FhirContext, request: FhirRequest, tx?: Stor
   const { type, id } = matched.params;
   if (type !== undefined && !isResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
   if (id !== undefined && !isFhirId(id)) throw invalid(`"${id}" is not a valid FHIR id`);
+  const guard = new AccessGuard(ctx, request.access);
   return matched.route.handle({
     ctx,
     request,
     params: matched.params,
     db: tx ?? ctx.store,
     write: tx ? (work) => work(tx) : (work) => ctx.store.transaction(work),
+    guard,
+    visibility: routeVisibility(guard, matched.route, type),
   });
+}
+
+/**
+ * The scope check every routed interaction passes before its handler runs: the route's R4
+ * interaction as a SMART letter on its type (403 when not covered). An interaction with no
+ * letter is refused unless the server is open; routes without a type (system history) check
+ * each type they touch themselves.
+ */
+function routeVisibility(guard: AccessGuard, route: Route, type: string | undefined): Visibility {
+  const letter = smartInteraction(route.interaction as RestInteraction);
+  if (letter === undefined) {
+    if (guard.access.open) return 'everything';
+    throw new InsufficientScope(`No scope covers the ${route.interaction} interaction`);
+  }
+  return type === undefined ? 'everything' : guard.visibility(type, letter);
 }
 
 function unrouted(request: FhirRequest): never {

@@ -1,3 +1,4 @@
+import type { AccessContext } from '../access/index.js';
 import type { Resource } from '../model/index.js';
 import type { StoreTransaction } from '../storage/index.js';
 
@@ -13,6 +14,8 @@ export interface FhirRequest {
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
   body: unknown;
+  /** Who is calling (from the bearer token); a Bundle's entries carry the Bundle request's. */
+  access: AccessContext;
   /** A transaction pre-assigns create ids so `urn:uuid:` references resolve before writing. */
   assignedId?: string;
 }

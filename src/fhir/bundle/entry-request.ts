@@ -1,3 +1,4 @@
+import type { AccessContext } from '../../access/index.js';
 import type { BundleEntry } from '../../model/index.js';
 import { invalid, notSupported } from '../../model/index.js';
 import type { FhirRequest } from '../fhir-request.js';
@@ -5,8 +6,12 @@ import type { EntryUrl } from './entry-url.js';
 
 const JSON_PATCH = 'application/json-patch+json';
 
-/** Turns a Bundle entry into a FhirRequest for the ordinary handlers. */
-export function toEntryRequest(entry: BundleEntry, url: EntryUrl, body: unknown): FhirRequest {
+/**
+ * Turns a Bundle entry into a FhirRequest for the ordinary handlers. It carries the Bundle
+ * request's access, so each entry is checked on its own (App Launch 2.2 §"Batches and
+ * Transactions": "validated based on the actual requests within them").
+ */
+export function toEntryRequest(entry: BundleEntry, url: EntryUrl, body: unknown, access: AccessContext): FhirRequest {
   const request = entry.request!;
   return {
     method: request.method as FhirRequest['method'],
@@ -19,6 +24,7 @@ export function toEntryRequest(entry: BundleEntry, url: EntryUrl, body: unknown)
       'content-type': request.method === 'PATCH' ? JSON_PATCH : 'application/fhir+json',
     },
     body,
+    access,
   };
 }
 

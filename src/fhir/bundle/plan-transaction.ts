@@ -2,10 +2,11 @@ import { newId } from '../../base/index.js';
 import type { BundleEntry } from '../../model/index.js';
 import { invalid, isResourceType } from '../../model/index.js';
 import type { StoreTransaction } from '../../storage/index.js';
+import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { findConditionalTarget } from '../interactions/conditional.js';
-import { versionLocation, versionResponse } from '../interactions/version-response.js';
+import { ifNoneExistAnswer } from '../interactions/if-none-exist-answer.js';
 import { entryBody, toEntryRequest } from './entry-request.js';
 import { parseEntryUrl } from './entry-url.js';
 
@@ -34,9 +35,10 @@ export interface PlannedEntry {
  * touching the same resources wait for each other instead of deadlocking.
  * Returns the plan and the fullUrl → `Type/id` map.
  */
-export async function planTransaction(ctx: FhirContext, tx: StoreTransaction, entries: BundleEntry[], onEntry: <T>(index: number, work: () => Promise<T>) => Promise<T>) {
+export async function planTransaction(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, entries: BundleEntry[],
+  onEntry: <T>(index: number, work: () => Promise<T>) => Promise<T>) {
   const planned: PlannedEntry[] = [];
-  for (const [index, entry] of entries.entries()) planned.push(await onEntry(index, () => planEntry(ctx, tx, entry, index)));
+  for (const [index, entry] of entries.entries()) planned.push(await onEntry(index, () => planEntry(ctx, tx, guard, entry, index)));
   checkOverlaps(planned);
   const locked = planned.filter((p) => p.writes && p.target && p.phase !== PHASE.create).map((p) => p.target!);
   for (const target of [...new Set(locked)].sort()) {
@@ -48,9 +50,14 @@ export async function planTransaction(ctx: FhirContext, tx: StoreTransaction, en
   return { planned, targets };
 }
 
-async function planEntry(ctx: FhirContext, tx: StoreTransaction, entry: BundleEntry, index: number): Promise<PlannedEntry> {
+/**
+ * Conditional criteria are resolved here, before dispatch checks the entry, so they are confined
+ * here to what the caller may reach with the entry's interaction (`guard.visibility`: 403 when
+ * not covered) — a match or a 412 never reveals a resource outside it.
+ */
+async function planEntry(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, entry: BundleEntry, index: number): Promise<PlannedEntry> {
   const url = parseEntryUrl(entry.request!.url, ctx.fhirBase);
-  const request = toEntryRequest(entry, url, entryBody(entry));
+  const request = toEntryRequest(entry, url, entryBody(entry), guard.access);
   const [type, id] = url.path as [string, string | undefined];
   const plan: PlannedEntry = { index, entry, request, phase: PHASE.read, writes: false };
   const conditional = url.path.length === 1 && url.query.length > 0;
@@ -60,21 +67,21 @@ async function planEntry(ctx: FhirContext, tx: StoreTransaction, entry: BundleEn
   // Anything else (an unknown type, a $operation) is left for dispatch to refuse.
   if (!isResourceType(type)) return plan;
   if (url.path.length === 2 && request.method !== 'POST') plan.target = `${type}/${id}`;
-  else if (request.method === 'POST' && url.path.length === 1) await planCreate(ctx, tx, plan, type);
-  else if (request.method === 'PUT' && conditional) await planConditionalUpdate(tx, plan, type);
+  else if (request.method === 'POST' && url.path.length === 1) await planCreate(ctx, tx, guard, plan, type);
+  else if (request.method === 'PUT' && conditional) await planConditionalUpdate(tx, guard, plan, type);
   else if (request.method === 'DELETE' && conditional) {
-    const match = await findConditionalTarget(tx, type, url.query, 'Conditional delete');
+    const match = await findConditionalTarget(tx, type, url.query, 'Conditional delete', undefined, guard.visibility(type, 'd'));
     if (match) retarget(plan, type, match.id);
   }
   return plan;
 }
 
-async function planCreate(ctx: FhirContext, tx: StoreTransaction, plan: PlannedEntry, type: string): Promise<void> {
+async function planCreate(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, plan: PlannedEntry, type: string): Promise<void> {
   const ifNoneExist = plan.request.headers['if-none-exist'];
   if (ifNoneExist !== undefined) {
-    const match = await findConditionalTarget(tx, type, ifNoneExist, 'ifNoneExist');
+    const match = await findConditionalTarget(tx, type, ifNoneExist, 'ifNoneExist', undefined, guard.visibility(type, 'c'));
     if (match) {
-      plan.answer = versionResponse(200, match, versionLocation(ctx.fhirBase, match));
+      plan.answer = await ifNoneExistAnswer(ctx, tx, guard, match);
       plan.target = `${type}/${match.id}`;
       plan.writes = false;
       return;
@@ -87,10 +94,10 @@ async function planCreate(ctx: FhirContext, tx: StoreTransaction, plan: PlannedE
 }
 
 /** R4 §3.1.0.8.2: one match updates it; none creates (with the body's id, or a new one). */
-async function planConditionalUpdate(tx: StoreTransaction, plan: PlannedEntry, type: string): Promise<void> {
+async function planConditionalUpdate(tx: StoreTransaction, guard: AccessGuard, plan: PlannedEntry, type: string): Promise<void> {
   const body = plan.request.body as Record<string, unknown> | undefined;
   if (typeof body !== 'object' || body === null) return;
-  const match = await findConditionalTarget(tx, type, plan.request.query, 'Conditional update');
+  const match = await findConditionalTarget(tx, type, plan.request.query, 'Conditional update', undefined, guard.visibility(type, 'u'));
   if (match && body.id !== undefined && body.id !== match.id) {
     throw invalid(`The resource id "${String(body.id)}" differs from the matching resource ${type}/${match.id}`, `${type}.id`);
   }

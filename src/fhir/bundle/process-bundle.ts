@@ -14,7 +14,9 @@ import { serializeBundle } from './serialize-bundle.js';
  */
 export async function processBundle(ctx: FhirContext, request: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
   const { type, entries } = checkBundle(request.body, ctx.maxBundleEntries);
-  const responses = type === 'transaction' ? await runTransaction(ctx, entries, dispatch) : await runBatch(ctx, entries, dispatch);
+  const responses = type === 'transaction'
+    ? await runTransaction(ctx, entries, request.access, dispatch)
+    : await runBatch(ctx, entries, request.access, dispatch);
   const minimal = /return\s*=\s*minimal/i.test(request.headers.prefer ?? '');
   const body = serializeBundle({
     id: newId(),

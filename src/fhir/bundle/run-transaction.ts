@@ -1,4 +1,6 @@
+import type { AccessContext } from '../../access/index.js';
 import type { BundleEntry, OperationOutcomeError } from '../../model/index.js';
+import { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { Dispatch, FhirResponse } from '../fhir-request.js';
 import { entryError } from './entry-error.js';
@@ -12,7 +14,8 @@ import { rewriteLocalReferences } from './rewrite-local-references.js';
  * naming it. Entries run in the spec's order (deletes, creates, updates/patches, reads — so reads
  * see the transaction's own writes) and the responses come back in request order.
  */
-export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], dispatch: Dispatch): Promise<FhirResponse[]> {
+export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], access: AccessContext, dispatch: Dispatch): Promise<FhirResponse[]> {
+  const guard = new AccessGuard(ctx, access);
   const onEntry = async <T>(index: number, work: () => Promise<T> | T): Promise<T> => {
     try {
       return await work();
@@ -23,7 +26,7 @@ export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], d
     }
   };
   return ctx.store.transaction(async (tx) => {
-    const { planned, targets } = await planTransaction(ctx, tx, entries, onEntry);
+    const { planned, targets } = await planTransaction(ctx, tx, guard, entries, onEntry);
     for (const p of planned) await onEntry(p.index, () => rewriteLocalReferences(p.request.body, targets));
     const responses: FhirResponse[] = new Array(entries.length);
     const run = async (p: PlannedEntry) => {
@@ -40,7 +43,7 @@ export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], d
     while (pending.length > 0) {
       const waiting: [PlannedEntry, OperationOutcomeError][] = [];
       for (const p of pending) {
-        const unmatched = await onEntry(p.index, () => resolveConditionalReferences(tx, p.request.body, cache));
+        const unmatched = await onEntry(p.index, () => resolveConditionalReferences(tx, guard, p.request.body, cache));
         if (unmatched) waiting.push([p, unmatched]);
         else await run(p);
       }

@@ -2,6 +2,21 @@ import { indexedParams, resourceTypes } from '../../model/index.js';
 import type { FhirContext } from '../fhir-context.js';
 import { FHIR_ROUTES } from '../routes.js';
 
+/**
+ * R4 CapabilityStatement.rest.security as SMART App Launch 2.2 §"Capability Statement" asks: the
+ * SMART-on-FHIR service code; the endpoints themselves are in .well-known/smart-configuration.
+ */
+const SECURITY = {
+  cors: true,
+  service: [{
+    coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }],
+    text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+  }],
+  description: 'Every interaction but this statement needs a SMART on FHIR bearer token (App Launch 2.2, scopes v1 and v2 with granular queries, '
+    + 'or Backend Services). Endpoints: [base]/.well-known/smart-configuration. patient/ scopes reach the launch patient\'s compartment and '
+    + 'the Medication, Practitioner, PractitionerRole, Organization and Location records it refers to.',
+};
+
 /** One statement per context: it depends only on the route table and the base URL. */
 const cache = new WeakMap<FhirContext, string>();
 
@@ -26,6 +41,7 @@ export function capabilityStatement(ctx: FhirContext): string {
     patchFormat: ['application/json-patch+json'],
     rest: [{
       mode: 'server',
+      security: SECURITY,
       resource: resourceTypes().map((type) => ({
         type,
         interaction: typeInteractions.map((code) => ({ code })),

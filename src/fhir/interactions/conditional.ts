@@ -1,3 +1,4 @@
+import type { Visibility } from '../../access/index.js';
 import { invalid, multipleMatches, parseSearchRequest } from '../../model/index.js';
 import type { ResourceVersion, StoreReader } from '../../storage/index.js';
 
@@ -7,8 +8,11 @@ import type { ResourceVersion, StoreReader } from '../../storage/index.js';
  * understand are refused (400): ignoring them would widen the match and update or delete the
  * wrong resource. Criteria that select nothing in particular (`?_count=1`) are refused too.
  * With `localBase` (the server's FHIR base), absolute references are read as in a search.
+ * `visibility` confines the search to what the caller may reach with the interaction, so neither
+ * a match nor a 412 reveals resources outside it.
  */
-export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string, localBase?: string): Promise<ResourceVersion | undefined> {
+export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string, localBase?: string,
+  visibility: Visibility = 'everything'): Promise<ResourceVersion | undefined> {
   const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
   const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2, localBase });
   if (request.unknown.length > 0) {
@@ -17,6 +21,7 @@ export async function findConditionalTarget(db: StoreReader, type: string, query
   if (request.clauses.length === 0) throw invalid(`${what}: the criteria must name at least one search parameter of ${type}`);
   request.count = 2;
   request.total = 'none';
+  if (visibility !== 'everything') request.restriction = visibility;
   const result = await db.search(request);
   if (result.matches.length > 1) throw multipleMatches(`${what} criteria match more than one ${type}`);
   return result.matches[0];

@@ -1,6 +1,7 @@
 import type { SearchRequest } from '../../model/index.js';
 import { issue, isResourceType, notFound, OperationOutcomeError, outcomeOf, parseSearchRequest } from '../../model/index.js';
 import type { StoreReader } from '../../storage/index.js';
+import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { serializeBundle, type RawEntry } from '../bundle/serialize-bundle.js';
@@ -10,12 +11,15 @@ import { withQuery } from './history.js';
 /**
  * R4 §3.1.1 search at type level and in the Patient compartment (`/Patient/123/Condition`).
  * Unknown parameters are ignored and reported in an OperationOutcome entry, or refused with 400
- * under `Prefer: handling=strict` (§3.1.1.3.1).
+ * under `Prefer: handling=strict` (§3.1.1.3.1). The guard confines matches and includes to what
+ * the caller may see inside the query itself, so pages and `Bundle.total` count only those.
  */
-export async function search(ctx: FhirContext, db: StoreReader, type: string, query: [string, string][], prefer: string | undefined, compartment?: { type: 'Patient'; id: string }): Promise<FhirResponse> {
+export async function search(ctx: FhirContext, db: StoreReader, guard: AccessGuard, type: string, query: [string, string][], prefer: string | undefined,
+  compartment?: { type: 'Patient'; id: string }): Promise<FhirResponse> {
   if (!isResourceType(type)) throw notFound(`Unknown resource type ${type}`);
   const request: SearchRequest = parseSearchRequest(type, query, { now: ctx.clock.now().getTime(), localBase: ctx.fhirBase });
   if (compartment) request.compartment = compartment;
+  guard.restrict(request);
   const strict = /handling\s*=\s*strict/i.test(prefer ?? '');
   if (request.unknown.length > 0 && strict) {
     throw new OperationOutcomeError(400, request.unknown.map((name) => issue('not-supported', `Unknown or unsupported search parameter "${name}" for ${type}`, name)));

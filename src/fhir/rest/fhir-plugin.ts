@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InsufficientScope, OPEN_ACCESS, Unauthenticated, type AccessContext } from '../../access/index.js';
 import { invalid, issue, OperationOutcomeError, outcomeOf, tooLong } from '../../model/index.js';
 import { StorageError } from '../../storage/index.js';
-import { outcomeOfError } from '../outcome-of-error.js';
+import { bearerChallengeOf, outcomeOfError } from '../outcome-of-error.js';
 import { dispatch } from '../dispatch.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -13,6 +14,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /**
  * The FHIR REST surface as a Fastify plugin (mounted at /fhir). It owns its body parsing, its
  * error and not-found handlers — every answer here is FHIR JSON, errors an OperationOutcome.
+ * It is a strict resource server: every request but `GET /metadata` is authenticated first
+ * (`ctx.authenticate`: 401 with `WWW-Authenticate: Bearer`), then judged by `access` per
+ * interaction (dispatch.ts, access-guard.ts).
  */
 export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
   const { ctx } = options;
@@ -26,17 +30,27 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     }
   });
 
+  // Authentication comes first, before the body is even parsed: a request without a valid token
+  // learns nothing else (not even that its body is malformed).
+  const accessByRequest = new WeakMap<FastifyRequest, AccessContext>();
+  app.addHook('onRequest', async (request) => {
+    accessByRequest.set(request, await accessOf(ctx, request, pathOf(new URL(request.url, 'http://x'))));
+  });
+
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://x');
+    const path = pathOf(url);
+    const access = accessByRequest.get(request);
+    if (access === undefined) throw new Unauthenticated('This request needs a bearer token');
     const query = [...url.searchParams].filter(([name]) => name !== '_format' && name !== '_pretty');
     checkAcceptable(request.headers.accept, url.searchParams.get('_format') ?? undefined);
-    const path = url.pathname.replace(/^\/fhir\/?/, '').split('/').filter((s) => s.length > 0).map(safeDecode);
     const fhirRequest: FhirRequest = {
       method: request.method as FhirRequest['method'],
       path,
       query,
       headers: request.headers as Record<string, string | undefined>,
       body: request.body,
+      access,
     };
     const response = await dispatch(ctx, fhirRequest);
     return send(reply, response, String(request.headers.prefer ?? ''), url.searchParams.get('_pretty') === 'true');
@@ -50,8 +64,24 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
   app.setErrorHandler((error, request, reply) => {
     const mapped = toOutcomeError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'FHIR request failed');
+    const challenge = bearerChallengeOf(error, mapped);
+    if (challenge !== undefined) void reply.header('www-authenticate', challenge);
     sendOutcome(reply, mapped.status, mapped.outcome);
   });
+}
+
+/**
+ * Who is calling. The CapabilityStatement stays public (SMART App Launch 2.2 §"Discovery": apps
+ * read it before they have a token); everything else needs one unless the server is open.
+ */
+async function accessOf(ctx: FhirContext, request: FastifyRequest, path: string[]): Promise<AccessContext> {
+  const isMetadata = path.length === 1 && path[0] === 'metadata' && (request.method === 'GET' || request.method === 'HEAD');
+  if (isMetadata) return OPEN_ACCESS;
+  return ctx.authenticate(request.headers.authorization);
+}
+
+function pathOf(url: URL): string[] {
+  return url.pathname.replace(/^\/fhir\/?/, '').split('/').filter((s) => s.length > 0).map(safeDecode);
 }
 
 function parseBody(contentType: string | undefined, text: string): unknown {
@@ -96,7 +126,9 @@ function sendOutcome(reply: FastifyReply, status: number, outcome: object): void
 
 /** Everything that is not already an OperationOutcome becomes one; internals never leak. */
 function toOutcomeError(error: unknown): OperationOutcomeError {
-  if (error instanceof OperationOutcomeError || error instanceof StorageError) return outcomeOfError(error);
+  if (error instanceof OperationOutcomeError || error instanceof StorageError || error instanceof Unauthenticated || error instanceof InsufficientScope) {
+    return outcomeOfError(error);
+  }
   const code = (error as { code?: string }).code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return tooLong('The request body is larger than this server accepts');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new OperationOutcomeError(415, [issue('not-supported', 'Unsupported Content-Type: send application/fhir+json')]);

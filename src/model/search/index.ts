@@ -6,3 +6,6 @@ export { numberRange, OPEN_LOW_NUMBER, OPEN_HIGH_NUMBER, type NumberRange } from
 export { normalizeSearchString } from './normalize-search-string.js';
 export { parseReference, type ParsedReference } from './parse-reference.js';
 export { indexedParams, isIndexedParam } from './indexed-params.js';
+export { parseSearchClause } from './parse-search-clause.js';
+export { clauseMatchesIndex, type IndexedResource } from './clause-matches-index.js';
+export { restrictionAdmits, inPatientCompartment } from './restriction-admits.js';

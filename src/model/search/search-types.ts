@@ -97,6 +97,34 @@ export interface SearchRequest {
   revinclude: IncludeSpec[];
   /** Patient compartment search: `/Patient/123/Condition`. */
   compartment?: { type: 'Patient'; id: string };
+  /**
+   * What the caller may see (decided by `access`), ANDed with everything above: matches must
+   * pass it. Absent: no restriction (an open server, or scopes that cover the whole type).
+   */
+  restriction?: SearchRestriction;
+  /**
+   * The same for `_include`d and `_revinclude`d resources, per resource type: a type not listed
+   * is never included. Absent: no restriction.
+   */
+  includeRestriction?: Record<string, SearchRestriction>;
   /** Parameters we did not understand (reported, or 400 under `handling=strict`). */
   unknown: string[];
+}
+
+/**
+ * One way a resource may pass an access restriction: in the Patient compartment of
+ * `compartment` (when given) and matching every clause (a granular scope's `?query`).
+ */
+export interface RestrictionAlternative {
+  compartment?: string;
+  clauses: SearchClause[];
+}
+
+/**
+ * A resource passes when any alternative admits it (SMART: the permits of several scopes are
+ * ORed). No alternatives admits nothing; one alternative with neither compartment nor clauses
+ * admits everything.
+ */
+export interface SearchRestriction {
+  anyOf: RestrictionAlternative[];
 }

@@ -1,8 +1,8 @@
-import type { SearchClause } from '../../model/index.js';
+import type { SearchClause, SearchRestriction } from '../../model/index.js';
 import { patientCompartmentParams } from '../../model/index.js';
 import { chooseDriver } from './choose-driver.js';
 import { compileClause } from './compile-clause.js';
-import { all, list, raw, sql, type Sql } from './sql-fragment.js';
+import { all, any, list, raw, sql, type Sql } from './sql-fragment.js';
 
 /**
  * The WHERE condition selecting the live resources of `resourceType`, aliased `alias`, that match
@@ -12,13 +12,20 @@ import { all, list, raw, sql, type Sql } from './sql-fragment.js';
  * statistics, would otherwise read the whole type through the (resource_type, last_updated)
  * index and test each row. Without a driver that test is the entry point.
  */
-export function compileFilter(clauses: SearchClause[], resourceType: string, alias: string, compartment?: { id: string }): Sql {
+export function compileFilter(clauses: SearchClause[], resourceType: string, alias: string, compartment?: { id: string }, restriction?: SearchRestriction): Sql {
   const conditions: Sql[] = [raw(`${alias}.deleted = 0`)];
   let driven = false;
   if (compartment) {
     const inCompartment = compartmentCondition(resourceType, compartment.id, alias);
     conditions.push(inCompartment.condition);
     driven = inCompartment.drives;
+  }
+  if (restriction) {
+    // `_id` is better served by the (resource_type, id) key than by the compartment (choose-driver.ts).
+    const byId = clauses.some((c) => c.param.code === '_id' && c.modifier !== 'not');
+    const allowed = compileRestriction(restriction, resourceType, alias, !driven && !byId);
+    conditions.push(allowed.condition);
+    driven ||= allowed.drives;
   }
   const driver = driven ? undefined : chooseDriver(clauses);
   if (!driven && driver === undefined) conditions.unshift(sql`${raw(alias)}.resource_type = ${resourceType}`);
@@ -53,6 +60,31 @@ function compileHas(clause: SearchClause, resourceType: string, alias: string): 
   return sql`${raw(alias)}.rid IN (SELECT t.rid FROM resources t WHERE t.resource_type = ${resourceType} AND t.id IN
     (SELECT ref.target_id FROM sp_reference ref WHERE ref.rid IN (SELECT s.rid FROM resources s WHERE ${sources})
       AND ref.param = ${has.referenceParam.code} AND ref.target_type = ${resourceType}))`;
+}
+
+/**
+ * An access restriction (what the caller may see, from `access`): any alternative, each a
+ * compartment bound AND a granular scope's clauses. When every alternative has the same
+ * compartment, that compartment is taken out of the OR so it can drive the search from
+ * sp_reference: a patient-scoped search over a large store reads only that patient's rows.
+ */
+export function compileRestriction(restriction: SearchRestriction, resourceType: string, alias: string, mayDrive = false): { condition: Sql; drives: boolean } {
+  const { anyOf } = restriction;
+  if (anyOf.length === 0) return { condition: raw('1=0'), drives: false };
+  const clausesOf = (clauses: SearchClause[]) => all(clauses.map((clause) => compileAny(clause, resourceType, alias, false)));
+  const shared = anyOf[0]!.compartment;
+  if (shared !== undefined && anyOf.every((alternative) => alternative.compartment === shared)) {
+    const inCompartment = compartmentCondition(resourceType, shared, alias);
+    const rest = anyOf.some((alternative) => alternative.clauses.length === 0) ? [] : [any(anyOf.map((alternative) => clausesOf(alternative.clauses)))];
+    return { condition: all([inCompartment.condition, ...rest]), drives: mayDrive && inCompartment.drives };
+  }
+  return {
+    condition: any(anyOf.map((alternative) => all([
+      ...(alternative.compartment !== undefined ? [compartmentCondition(resourceType, alternative.compartment, alias).condition] : []),
+      ...alternative.clauses.map((clause) => compileAny(clause, resourceType, alias, false)),
+    ]))),
+    drives: false,
+  };
 }
 
 /**

@@ -21,7 +21,7 @@ interface Cursor {
 }
 
 export function compileSearch(request: SearchRequest): CompiledSearch {
-  const where = compileFilter(request.clauses, request.resourceType, 'r', request.compartment);
+  const where = compileFilter(request.clauses, request.resourceType, 'r', request.compartment, request.restriction);
   const sortExprs = request.sort.map(sortExpression);
   const select = join([raw('r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content'),
     ...sortExprs.flatMap((e, i) => [sql`CASE WHEN ${e} IS NULL THEN 1 ELSE 0 END AS n${raw(String(i))}`, sql`COALESCE(${e}, ${defaultOf(request.sort[i]!)}) AS s${raw(String(i))}`])], ', ');

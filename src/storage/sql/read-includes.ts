@@ -1,7 +1,8 @@
 import type { IncludeSpec, SearchRequest } from '../../model/index.js';
 import type { ResourceVersion } from '../store.js';
 import type { SqlExecutor } from './sql-executor.js';
-import { any, join, list, raw, sql, type Sql } from './sql-fragment.js';
+import { compileRestriction } from './compile-filter.js';
+import { all, any, join, list, raw, sql, type Sql } from './sql-fragment.js';
 import { toVersion, versionColumnsOf } from './version-rows.js';
 
 /** `_include:iterate` follows at most this many hops, so a reference cycle cannot loop. */
@@ -31,7 +32,7 @@ export async function readIncludes(db: SqlExecutor, request: SearchRequest, matc
     for (const spec of request.revinclude) if (!iterateOnly || spec.iterate) sources.push(...reverseInclude(spec, frontier));
     if (sources.length === 0) break;
     const rows = await db.query(sql`SELECT r.rid, ${versionColumnsOf('r')} FROM resources r
-      WHERE r.deleted = 0 AND r.rid IN (${join(sources, ' UNION ')}) ORDER BY r.rid`);
+      WHERE r.deleted = 0 AND r.rid IN (${join(sources, ' UNION ')}) AND ${allowedIncludes(request)} ORDER BY r.rid`);
     frontier = [];
     for (const row of rows) {
       const key = `${String(row.resource_type)}/${String(row.id)}`;
@@ -42,6 +43,16 @@ export async function readIncludes(db: SqlExecutor, request: SearchRequest, matc
     }
   }
   return included;
+}
+
+/**
+ * Only what the caller may see is included, and only that is followed by `:iterate` (a hidden
+ * resource must not lead to others). Without a restriction, everything.
+ */
+function allowedIncludes(request: SearchRequest): Sql {
+  if (request.includeRestriction === undefined) return raw('1=1');
+  return any(Object.entries(request.includeRestriction).map(([type, restriction]) =>
+    all([sql`r.resource_type = ${type}`, compileRestriction(restriction, type, 'r').condition])));
 }
 
 /** `_include=Condition:subject[:Patient]`: the targets of the found resources' references. */

@@ -1,0 +1,60 @@
+import { permits, type RestrictionAlternative, type ScopeInteraction } from '../../model/index.js';
+import { InsufficientScope } from '../access-errors.js';
+import type { AccessContext } from '../caller.js';
+import { levelBound, usableLevels } from './level-bound.js';
+import { scopeQueryClauses, type QueryContext } from './scope-query-clauses.js';
+import type { Visibility } from './visibility.js';
+
+const VERBS: Record<ScopeInteraction, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+
+/**
+ * The resource server's scope check (App Launch 2.2 §"Access FHIR API"): may this caller perform
+ * `interaction` (c r u d s, see `smartInteraction`) on `resourceType`, and on which resources?
+ *
+ * Throws `InsufficientScope` (403) when no granted scope covers the type and interaction at a
+ * level this token may use — or when every covering scope is bounded to nothing here (patient/
+ * scopes on a type outside the compartment, a granular query we cannot evaluate). Otherwise
+ * returns what may be seen: each level's scopes (`permits`, queries ORed) ANDed with that
+ * level's bound (`levelBound`), the levels ORed. Whether one particular resource is in it is the
+ * caller's next step (404 when not, so its existence does not leak).
+ */
+export function decideAccess(access: AccessContext, resourceType: string, interaction: ScopeInteraction, context: QueryContext): Visibility {
+  if (access.open) return 'everything';
+  const { caller } = access;
+  const levels = usableLevels(caller);
+  const permission = permits(caller.scopes, { levels, resourceType, interaction });
+  const anyOf: RestrictionAlternative[] = [];
+  if (permission.allowed) {
+    for (const grant of permission.grants) {
+      const bound = levelBound(grant.level, caller, resourceType, interaction);
+      if (bound === undefined) continue;
+      if (grant.restrictions === 'none') {
+        if (bound.compartment === undefined) return 'everything';
+        anyOf.push({ compartment: bound.compartment, clauses: [] });
+        continue;
+      }
+      for (const query of grant.restrictions) {
+        const clauses = scopeQueryClauses(resourceType, query, context);
+        if (clauses !== undefined) anyOf.push({ ...bound, clauses });
+      }
+    }
+  }
+  if (anyOf.length === 0) {
+    const level = levels[0] ?? 'patient';
+    throw new InsufficientScope(`The granted scopes do not allow ${VERBS[interaction]} on ${resourceType}`, `${level}/${resourceType}.${interaction}`);
+  }
+  return { anyOf };
+}
+
+/**
+ * `decideAccess`, answering `undefined` instead of throwing: for places that drop what the caller
+ * may not see rather than refuse the request (included resources, system history).
+ */
+export function visibilityOrNone(access: AccessContext, resourceType: string, interaction: ScopeInteraction, context: QueryContext): Visibility | undefined {
+  try {
+    return decideAccess(access, resourceType, interaction, context);
+  } catch (error) {
+    if (error instanceof InsufficientScope) return undefined;
+    throw error;
+  }
+}
