@@ -80,9 +80,7 @@ describe('EHR launch in Chromium with fhirclient', { skip: chromiumSkipReason() 
     await context.close();
   });
 
-  it('fhirclient\'s default refresh (no client_id: RFC 6749 §6 asks none of a public client) gets a new access token', {
-    todo: 'Handover answers invalid_client "The client did not identify itself" to a refresh without client_id (reported)',
-  }, async () => {
+  it('fhirclient\'s default refresh (no client_id: RFC 6749 §6 asks none of a public client) gets a new access token', async () => {
     app.settings.scope = 'launch offline_access patient/Patient.rs';
     app.settings.refreshWithClientId = false;
     const { context, page } = await openChart();
