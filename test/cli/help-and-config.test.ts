@@ -53,7 +53,7 @@ describe('handover CLI', () => {
       HANDOVER_PORT: String(envPort), HANDOVER_DB: `sqlite:${join(dir, 'env.db')}`, HANDOVER_BASE_URL: 'http://ehr.test:9999',
     });
     try {
-      const created = await fetch(`${server.url}/fhir/Basic`, {
+      const created = await server.fetch(`${server.url}/fhir/Basic`, {
         method: 'POST', headers: { 'content-type': 'application/fhir+json' },
         body: JSON.stringify({ resourceType: 'Basic', code: { text: 'x' } }),
       });

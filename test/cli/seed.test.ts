@@ -17,13 +17,13 @@ for (const engine of testEngines()) {
         assert.match(result.stdout, /seeded 12 patients \(\d+ resources\)/);
         const server = await spawnServer(['--port', String(await freePort()), '--db', db, '--sample-data', 'false']);
         try {
-          const patient = await (await fetch(`${server.url}/fhir/Patient/pat-5-0`)).json();
+          const patient = await (await server.fetch(`${server.url}/fhir/Patient/pat-5-0`)).json();
           assert.equal(patient.resourceType, 'Patient');
-          const patients = await (await fetch(`${server.url}/fhir/Patient?_summary=count`)).json();
+          const patients = await (await server.fetch(`${server.url}/fhir/Patient?_summary=count`)).json();
           assert.equal(patients.total, 12);
-          const problems = await (await fetch(`${server.url}/fhir/Condition?patient=pat-5-3&_count=100`)).json();
+          const problems = await (await server.fetch(`${server.url}/fhir/Condition?patient=pat-5-3&_count=100`)).json();
           assert.ok(problems.entry?.length > 0, 'conditions are searchable by patient');
-          const history = await (await fetch(`${server.url}/fhir/Patient/_history?_count=100`)).json();
+          const history = await (await server.fetch(`${server.url}/fhir/Patient/_history?_count=100`)).json();
           assert.equal(history.entry.length, 12, 'the change log saw every patient');
         } finally {
           server.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { Client } from 'fhir-kit-client';
 import { generatePatientRecord, generateSharedResources } from '../../src/model/index.js';
 import { describeEachEngine } from '../harness/test-server.js';
@@ -10,7 +10,12 @@ import { describeEachEngine } from '../harness/test-server.js';
  * works with us, our wire format is not a private dialect of our own tests.
  */
 describeEachEngine('fhir-kit-client against the server', (server) => {
-  const client = () => new Client({ baseUrl: server().fhirBase });
+  // fhir-kit-client sends whatever headers it is given: the harness's backend token.
+  let token = '';
+  before(async () => {
+    token = await server().tokens.get();
+  });
+  const client = () => new Client({ baseUrl: server().fhirBase, customHeaders: { authorization: `Bearer ${token}` } });
 
   test('create, read, update, history and delete', async () => {
     const fhir = client();

@@ -14,9 +14,12 @@ export interface TokenSource {
 
 export async function backendTokenSource(baseUrl: string, scope = 'system/*.cruds', initialAccessToken?: string): Promise<TokenSource> {
   const discovery = await (await fetch(`${baseUrl}/fhir/.well-known/smart-configuration`)).json() as { token_endpoint: string; registration_endpoint: string };
+  // The server may publish another host than the one we reach it at (--base-url behind a proxy):
+  // talk to `baseUrl`, but name the published token URL as the assertion's audience.
+  const reach = (published: string) => new URL(new URL(published).pathname, baseUrl).toString();
   const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES384', use: 'sig' };
-  const registration = await fetch(discovery.registration_endpoint, {
+  const registration = await fetch(reach(discovery.registration_endpoint), {
     method: 'POST',
     // Production mode registers only with the operator's initial access token (RFC 7591 §3).
     headers: { 'content-type': 'application/json', ...(initialAccessToken ? { authorization: `Bearer ${initialAccessToken}` } : {}) },
@@ -30,7 +33,7 @@ export async function backendTokenSource(baseUrl: string, scope = 'system/*.crud
   let current: { token: string; renewAt: number } | undefined;
   const fetchToken = async () => {
     const assertion = await clientAssertion(clientId, discovery.token_endpoint, privateKey);
-    const response = await fetch(discovery.token_endpoint, {
+    const response = await fetch(reach(discovery.token_endpoint), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({

@@ -23,12 +23,12 @@ for (const engine of testEngines()) {
 
     test('sandbox mode loads the sample data into an empty database once', async () => {
       const first = await start();
-      const patient = await fetch(`${first.url}/fhir/Patient/example-patient`);
+      const patient = await first.fetch(`${first.url}/fhir/Patient/example-patient`);
       assert.equal(patient.status, 200);
       first.child.kill('SIGTERM');
       assert.equal(await first.exited, 0);
       const second = await start();
-      const again = await (await fetch(`${second.url}/fhir/Patient/example-patient`)).json();
+      const again = await (await second.fetch(`${second.url}/fhir/Patient/example-patient`)).json();
       assert.equal(again.meta.versionId, '1', 'not loaded a second time');
       second.child.kill('SIGTERM');
       assert.equal(await second.exited, 0);
@@ -36,10 +36,12 @@ for (const engine of testEngines()) {
 
     test('SIGTERM lets an in-flight request finish, then exits 0 with the write durable', async () => {
       const server = await start();
+      // Get the token first, so the request below is really in flight when SIGTERM arrives.
+      assert.equal((await server.fetch(`${server.url}/fhir/Basic?_count=1`)).status, 200);
       const entry = Array.from({ length: 1500 }, (_, i) => ({
         resource: { resourceType: 'Basic', code: { text: `inflight-${i}` } }, request: { method: 'POST', url: 'Basic' },
       }));
-      const inFlight = fetch(`${server.url}/fhir`, {
+      const inFlight = server.fetch(`${server.url}/fhir`, {
         method: 'POST', headers: { 'content-type': 'application/fhir+json' },
         body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }),
       });
@@ -51,7 +53,7 @@ for (const engine of testEngines()) {
       assert.equal(body.entry.length, 1500);
       assert.equal(await server.exited, 0);
       const restarted = await start();
-      const count = await (await fetch(`${restarted.url}/fhir/Basic?_summary=count`)).json();
+      const count = await (await restarted.fetch(`${restarted.url}/fhir/Basic?_summary=count`)).json();
       assert.ok(count.total >= 1500);
       restarted.child.kill('SIGTERM');
       await restarted.exited;
@@ -61,7 +63,7 @@ for (const engine of testEngines()) {
       const server = await start();
       const ids: string[] = [];
       for (let i = 0; i < 100; i++) {
-        const response = await fetch(`${server.url}/fhir/Basic`, {
+        const response = await server.fetch(`${server.url}/fhir/Basic`, {
           method: 'POST', headers: { 'content-type': 'application/fhir+json' },
           body: JSON.stringify({ resourceType: 'Basic', code: { text: `durable-${i}` } }),
         });
@@ -71,15 +73,15 @@ for (const engine of testEngines()) {
       server.child.kill('SIGKILL');
       await server.exited;
       const restarted = await start();
-      for (const id of ids) assert.equal((await fetch(`${restarted.url}/fhir/Basic/${id}`)).status, 200, id);
+      for (const id of ids) assert.equal((await restarted.fetch(`${restarted.url}/fhir/Basic/${id}`)).status, 200, id);
       restarted.child.kill('SIGTERM');
       await restarted.exited;
     });
 
     test('production mode never loads sample data', async () => {
       const empty = engine === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'handover-prod-')), 'p.db')}` : (await createPgDatabase()).url;
-      const server = await spawnServer(['--port', String(await freePort()), '--db', empty, '--mode', 'production']);
-      assert.equal((await fetch(`${server.url}/fhir/Patient/example-patient`)).status, 404);
+      const server = await spawnServer(['--port', String(await freePort()), '--db', empty, '--mode', 'production', '--operator-token', 'operator-token-for-tests-0002']);
+      assert.equal((await server.fetch(`${server.url}/fhir/Patient/example-patient`)).status, 404);
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
       server.child.kill('SIGTERM');
       assert.equal(await server.exited, 0);
