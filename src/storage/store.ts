@@ -1,5 +1,6 @@
 import type { SearchIndex, SearchRequest } from '../model/index.js';
 import type { AuthRecords } from './auth/auth-records.js';
+import type { SubscriptionRecords } from './subscriptions/subscription-records.js';
 
 /**
  * The one storage interface. Two engines implement it (SQLite, PostgreSQL); nothing above
@@ -90,6 +91,8 @@ export interface Store extends StoreReader {
   readonly engine: EngineName;
   /** The authorization server's records: clients, users, keys, grants and what hangs off them. */
   readonly auth: AuthRecords;
+  /** The subscriptions engine's records: subscriptions' state, numbered events, matcher cursors, attempts. */
+  readonly subscriptions: SubscriptionRecords;
   /** Applies numbered migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Database reachable and migrations applied. */

@@ -44,7 +44,7 @@ describe('validateSubscription (Backport IG STU 1.1 backport-subscription)', () 
       const check = validateSubscription(resource, policy('sandbox'));
       // The fixtures use an http:// endpoint on a public host: only a sandbox on loopback would take http.
       assert.equal(check.ok, false);
-      const https = structuredClone(resource) as Resource & { channel: { endpoint: string } };
+      const https = structuredClone(resource) as unknown as Resource & { channel: { endpoint: string } };
       https.channel.endpoint = https.channel.endpoint.replace('http:', 'https:');
       const ok = validateSubscription(https, policy('production'));
       assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.issues));
@@ -91,7 +91,7 @@ describe('validateSubscription (Backport IG STU 1.1 backport-subscription)', () 
     assert.ok(production.ok);
     assert.equal(production.settings.heartbeatSeconds, 60);
     assert.match(production.warnings[0]!.diagnostics!, /raised from 5 s .* 60 s/);
-    const channel = (production.resource as { channel: { extension: { url: string; valueUnsignedInt?: number }[] } }).channel;
+    const channel = (production.resource as unknown as { channel: { extension: { url: string; valueUnsignedInt?: number }[] } }).channel;
     assert.equal(channel.extension.find((e) => e.url === HEARTBEAT_PERIOD_URL)?.valueUnsignedInt, 60);
   });
 });

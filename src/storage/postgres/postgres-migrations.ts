@@ -1,4 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
+import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
 
 /**
  * Numbered migrations, applied in order at start under an advisory lock (several processes may
@@ -77,4 +78,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   },
   // The authorization server's records (docs/adr/0003-grant-model.md).
   { version: 2, sql: authSchema('postgres') },
+  // The subscriptions engine's records (src/storage/subscriptions).
+  { version: 3, sql: subscriptionSchema('postgres') },
 ];

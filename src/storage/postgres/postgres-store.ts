@@ -10,6 +10,8 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
+import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
+import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -23,12 +25,14 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly db;
   readonly auth: AuthRecords;
+  readonly subscriptions: SubscriptionRecords;
 
   constructor(connectionString: string, poolSize = 10) {
     this.pool = new pg.Pool({ connectionString, max: poolSize });
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
+    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */

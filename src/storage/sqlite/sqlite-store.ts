@@ -14,6 +14,8 @@ import { sqliteVersionWriter } from './sqlite-write-version.js';
 import { GroupCommit } from './group-commit.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
+import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
+import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 
 export interface SqliteOptions {
   synchronous: 'normal' | 'full';
@@ -34,6 +36,7 @@ export class SqliteStore implements Store {
   private readonly commits: GroupCommit;
   private closed = false;
   readonly auth: AuthRecords;
+  readonly subscriptions: SubscriptionRecords;
 
   constructor(path: string, options: SqliteOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -52,6 +55,7 @@ export class SqliteStore implements Store {
     this.readDb = sqliteExecutor(this.reader);
     this.commits = new GroupCommit(this.writer);
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
+    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
   }
 
   async migrate(): Promise<void> {

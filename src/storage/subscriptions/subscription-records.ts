@@ -1,0 +1,120 @@
+/**
+ * The subscriptions engine's records. Storage keeps them and knows nothing of what they mean:
+ * topics, filters and delivery rules live in `model/subscriptions` and `subscriptions/`. Times
+ * are epoch ms; `settings` is the engine's JSON (the validated subscription settings).
+ */
+export type SubscriptionState = 'requested' | 'active' | 'error' | 'off';
+
+export interface SubscriptionRecord {
+  id: string;
+  grantId: string | null;
+  topicUrl: string;
+  patientKey: string | null;
+  settings: string;
+  status: SubscriptionState;
+  /** The last event number handed out (0 = none yet). */
+  eventsSinceStart: number;
+  /** Every event up to this number was delivered (or skipped by a re-handshake). */
+  lastDelivered: number;
+  error: string | null;
+  failingSince: number | null;
+  failures: number;
+  nextAttemptAt: number | null;
+  leasedUntil: number | null;
+  lastSentAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewSubscription {
+  id: string;
+  grantId: string | null;
+  topicUrl: string;
+  patientKey: string | null;
+  settings: string;
+  status: SubscriptionState;
+  now: number;
+}
+
+export type EventInteraction = 'create' | 'update' | 'delete';
+
+export interface NewEvent {
+  subscriptionId: string;
+  focusType: string;
+  focusId: string;
+  focusVersion: number;
+  interaction: EventInteraction;
+  occurredAt: number;
+}
+
+export interface EventRecord extends NewEvent {
+  eventNumber: number;
+  recordedAt: number;
+  deliveredAt: number | null;
+}
+
+export interface DeliveryAttempt {
+  subscriptionId: string;
+  attemptedAt: number;
+  kind: 'handshake' | 'heartbeat' | 'event-notification';
+  firstEvent: number | null;
+  lastEvent: number | null;
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+/** What a delivery round changes on its subscription when it ends (and the lease is released). */
+export interface DeliveryOutcome {
+  status: SubscriptionState;
+  error: string | null;
+  failingSince: number | null;
+  failures: number;
+  /** Raise `last_delivered` to this (never lowers it). */
+  lastDelivered: number;
+  lastSentAt: number | null;
+  /** When to come back if nothing else is pending (a heartbeat, a retry); null = only on new events. */
+  nextAttemptAt: number | null;
+  /** When events are still pending after this round, come back at `now` instead of `nextAttemptAt`. */
+  continueIfPending: boolean;
+  /** The status when the round claimed the subscription: a change by the subscriber since wins. */
+  claimedStatus: SubscriptionState;
+  now: number;
+}
+
+export interface SubscriptionRecords {
+  insertSubscription(subscription: NewSubscription): Promise<void>;
+  getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
+  listSubscriptions(): Promise<SubscriptionRecord[]>;
+  /** New settings (an update); `status` requested restarts with a handshake, off stops. */
+  updateSubscription(id: string, change: { topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number }): Promise<boolean>;
+  /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
+  restartSubscription(id: string, now: number): Promise<boolean>;
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
+  candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
+
+  /** The matcher's position in the change log ('' = from the start). */
+  readCursor(matcher: string): Promise<string>;
+  /**
+   * Numbers and stores `events` and moves the matcher's cursor from `from` to `to`, in one
+   * transaction: both happen or neither. Refused (StorageConflict) when the cursor is no longer
+   * at `from` — another matcher got there first.
+   */
+  recordEvents(matcher: string, from: string, to: string, events: NewEvent[], now: number): Promise<EventRecord[]>;
+
+  /** Leases up to `limit` subscriptions whose next attempt is due; nobody else gets them until `leaseUntil`. */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<SubscriptionRecord[]>;
+  /** Events after `afterNumber`, in number order. */
+  eventsAfter(id: string, afterNumber: number, limit: number): Promise<EventRecord[]>;
+  /** $events: the retained events numbered in [since, until]. */
+  eventsBetween(id: string, since: number, until: number): Promise<EventRecord[]>;
+  markDelivered(id: string, upTo: number, at: number): Promise<void>;
+  /** Ends a delivery round: records its outcome and releases the lease. */
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  recordAttempt(attempt: DeliveryAttempt): Promise<void>;
+  attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
+  /** Retention: drops delivered events and attempts older than `before`; returns how many rows went. */
+  pruneBefore(before: number): Promise<number>;
+}

@@ -1,0 +1,156 @@
+import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
+import type { Row } from '../sql/sql-executor.js';
+import type { RecordDb } from '../auth/record-db.js';
+import { StorageConflict } from '../storage-errors.js';
+import type { DeliveryAttempt, EventRecord, SubscriptionRecord, SubscriptionRecords, SubscriptionState } from './subscription-records.js';
+
+/**
+ * The subscription records in plain SQL both engines run (placeholders aside). The one engine
+ * difference is claiming work: PostgreSQL skips rows another process holds (`FOR UPDATE SKIP
+ * LOCKED`, ARCHITECTURE.md "Scaling out"); SQLite has one writer and needs no lock.
+ */
+export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): SubscriptionRecords {
+  const list = async (statement: Sql) => (await db.read.query(statement)).map(subscriptionOf);
+  const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+
+  return {
+    insertSubscription: async (s) => {
+      await db.atomically((tx) => tx.query(sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
+        next_attempt_at, created_at, updated_at)
+        VALUES (${s.id}, ${s.grantId}, ${s.topicUrl}, ${s.patientKey}, ${s.settings}, ${s.status},
+        ${s.status === 'off' ? null : s.now}, ${s.now}, ${s.now})`));
+    },
+    getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
+    listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
+
+    updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET topic_url = ${c.topicUrl},
+        patient_key = ${c.patientKey}, settings = ${c.settings}, status = ${c.status}, updated_at = ${c.now},
+        next_attempt_at = ${c.status === 'off' ? null : c.now}
+        WHERE id = ${id} RETURNING id`))).length > 0,
+
+    // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
+    // again and deliver what happens next. What was missed stays available through $events.
+    restartSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'requested',
+        last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id = ${id} RETURNING id`))).length > 0,
+
+    deleteSubscription: (id) => db.atomically(async (tx) => {
+      await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
+      await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE subscription_id = ${id}`);
+      return (await tx.query(sql`DELETE FROM subscriptions WHERE id = ${id} RETURNING id`)).length > 0;
+    }),
+
+    candidates: (topicUrls, patientIds) => {
+      if (topicUrls.length === 0) return Promise.resolve([]);
+      const topics = join(topicUrls.map((t) => sql`${t}`), ', ');
+      const patients = patientIds.length > 0 ? sql` OR patient_key IN (${join(patientIds.map((p) => sql`${p}`), ', ')})` : raw('');
+      return list(sql`SELECT * FROM subscriptions WHERE topic_url IN (${topics}) AND (patient_key IS NULL${patients}) AND status <> 'off'`);
+    },
+
+    readCursor: async (matcher) => {
+      const row = (await db.read.query(sql`SELECT position FROM subscription_matcher_cursors WHERE name = ${matcher}`))[0];
+      return row ? String(row.position) : '';
+    },
+
+    recordEvents: (matcher, from, to, events, now) => db.atomically(async (tx) => {
+      // Compare-and-set first: the row lock it takes serializes matchers, and a matcher whose
+      // view is stale records nothing (no duplicates across processes).
+      await tx.query(sql`INSERT INTO subscription_matcher_cursors (name, position, updated_at) VALUES (${matcher}, '', ${now})
+        ON CONFLICT (name) DO NOTHING`);
+      const moved = await tx.query(sql`UPDATE subscription_matcher_cursors SET position = ${to}, updated_at = ${now}
+        WHERE name = ${matcher} AND position = ${from} RETURNING name`);
+      if (moved.length === 0) throw new StorageConflict(`matcher ${matcher} is no longer at ${from}`);
+      const recorded: EventRecord[] = [];
+      for (const e of events) {
+        // The counter only grows: each event takes the next number of its subscription. An idle
+        // active subscription is woken at once; one backing off or awaiting its handshake keeps its time.
+        const counted = await tx.query(sql`UPDATE subscriptions SET events_since_start = events_since_start + 1,
+          next_attempt_at = CASE WHEN status = 'active' AND failures = 0 THEN CAST(${now} AS BIGINT) ELSE next_attempt_at END
+          WHERE id = ${e.subscriptionId} RETURNING events_since_start`);
+        if (counted.length === 0) continue; // deleted meanwhile
+        const eventNumber = Number(counted[0]!.events_since_start);
+        await tx.query(sql`INSERT INTO subscription_events (subscription_id, event_number, focus_type, focus_id, focus_version,
+          interaction, occurred_at, recorded_at) VALUES (${e.subscriptionId}, ${eventNumber}, ${e.focusType}, ${e.focusId},
+          ${e.focusVersion}, ${e.interaction}, ${e.occurredAt}, ${now})`);
+        recorded.push({ ...e, eventNumber, recordedAt: now, deliveredAt: null });
+      }
+      return recorded;
+    }),
+
+    claimDue: (now, leaseUntil, limit) => db.atomically(async (tx) => {
+      const due = await tx.query(sql`SELECT id FROM subscriptions WHERE next_attempt_at <= ${now} AND status <> 'off'
+        AND (leased_until IS NULL OR leased_until < ${now}) ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked}`);
+      if (due.length === 0) return [];
+      const ids = join(due.map((r) => sql`${String(r.id)}`), ', ');
+      return (await tx.query(sql`UPDATE subscriptions SET leased_until = ${leaseUntil} WHERE id IN (${ids}) RETURNING *`)).map(subscriptionOf);
+    }),
+
+    eventsAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT * FROM subscription_events
+      WHERE subscription_id = ${id} AND event_number > ${afterNumber} ORDER BY event_number LIMIT ${limit}`)).map(eventOf),
+    eventsBetween: async (id, since, until) => (await db.read.query(sql`SELECT * FROM subscription_events
+      WHERE subscription_id = ${id} AND event_number >= ${since} AND event_number <= ${until} ORDER BY event_number`)).map(eventOf),
+
+    markDelivered: async (id, upTo, at) => {
+      await db.atomically((tx) => tx.query(sql`UPDATE subscription_events SET delivered_at = ${at}
+        WHERE subscription_id = ${id} AND event_number <= ${upTo} AND delivered_at IS NULL`));
+    },
+
+    finishDelivery: async (id, o) => {
+      // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
+      await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET
+        status = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN status ELSE CAST(${o.status} AS TEXT) END,
+        error = ${o.error}, failing_since = ${o.failingSince}, failures = ${o.failures},
+        last_delivered = CASE WHEN last_delivered > ${o.lastDelivered} THEN last_delivered ELSE CAST(${o.lastDelivered} AS BIGINT) END,
+        last_sent_at = COALESCE(${o.lastSentAt}, last_sent_at),
+        next_attempt_at = CASE WHEN ${o.continueIfPending ? 1 : 0} = 1 AND events_since_start > ${o.lastDelivered} THEN CAST(${o.now} AS BIGINT)
+          WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
+          ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
+        leased_until = NULL, updated_at = ${o.now}
+        WHERE id = ${id}`));
+    },
+
+    recordAttempt: async (a) => {
+      await db.atomically((tx) => tx.query(sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
+        last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
+        ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`));
+    },
+    attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
+      ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
+
+    pruneBefore: (before) => db.atomically(async (tx) => {
+      const events = await tx.query(sql`DELETE FROM subscription_events WHERE delivered_at IS NOT NULL AND delivered_at < ${before} RETURNING 1 AS gone`);
+      const attempts = await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE attempted_at < ${before} RETURNING 1 AS gone`);
+      return events.length + attempts.length;
+    }),
+  };
+}
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function subscriptionOf(r: Row): SubscriptionRecord {
+  return {
+    id: String(r.id), grantId: textOrNull(r.grant_id), topicUrl: String(r.topic_url), patientKey: textOrNull(r.patient_key),
+    settings: String(r.settings), status: String(r.status) as SubscriptionState, eventsSinceStart: num(r.events_since_start),
+    lastDelivered: num(r.last_delivered), error: textOrNull(r.error), failingSince: numOrNull(r.failing_since), failures: num(r.failures),
+    nextAttemptAt: numOrNull(r.next_attempt_at), leasedUntil: numOrNull(r.leased_until), lastSentAt: numOrNull(r.last_sent_at),
+    createdAt: num(r.created_at), updatedAt: num(r.updated_at),
+  };
+}
+
+function eventOf(r: Row): EventRecord {
+  return {
+    subscriptionId: String(r.subscription_id), eventNumber: num(r.event_number), focusType: String(r.focus_type), focusId: String(r.focus_id),
+    focusVersion: num(r.focus_version), interaction: String(r.interaction) as EventRecord['interaction'], occurredAt: num(r.occurred_at),
+    recordedAt: num(r.recorded_at), deliveredAt: numOrNull(r.delivered_at),
+  };
+}
+
+function attemptOf(r: Row): DeliveryAttempt {
+  return {
+    subscriptionId: String(r.subscription_id), attemptedAt: num(r.attempted_at), kind: String(r.kind) as DeliveryAttempt['kind'],
+    firstEvent: numOrNull(r.first_event), lastEvent: numOrNull(r.last_event), ok: Number(r.ok) === 1, statusCode: numOrNull(r.status_code),
+    latencyMs: num(r.latency_ms), error: textOrNull(r.error),
+  };
+}

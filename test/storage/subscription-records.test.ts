@@ -1,0 +1,95 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { StorageConflict, type NewEvent, type NewSubscription } from '../../src/storage/index.js';
+import { testEngines } from '../harness/engines.js';
+import { useTestStore } from '../harness/test-store.js';
+
+const subscription = (id: string, extra: Partial<NewSubscription> = {}): NewSubscription => ({
+  id, grantId: 'g1', topicUrl: 'http://t/problems', patientKey: 'p1', settings: '{}', status: 'requested', now: 1000, ...extra,
+});
+const event = (subscriptionId: string, focusId: string): NewEvent => ({
+  subscriptionId, focusType: 'Condition', focusId, focusVersion: 1, interaction: 'create', occurredAt: 900,
+});
+
+for (const engine of testEngines()) {
+  describe(`subscription records [${engine}]`, () => {
+    const store = useTestStore(engine);
+    const records = () => store().subscriptions;
+
+    it('stores a subscription with its grant and finds candidates by topic and patient', async () => {
+      await records().insertSubscription(subscription('s1'));
+      await records().insertSubscription(subscription('s2', { patientKey: 'p2' }));
+      await records().insertSubscription(subscription('s3', { patientKey: null }));
+      await records().insertSubscription(subscription('s4', { topicUrl: 'http://t/other', patientKey: null }));
+      const s1 = await records().getSubscription('s1');
+      assert.equal(s1?.grantId, 'g1');
+      assert.equal(s1?.status, 'requested');
+      assert.equal(s1?.nextAttemptAt, 1000);
+      const ids = (await records().candidates(['http://t/problems'], ['p1'])).map((s) => s.id).sort();
+      assert.deepEqual(ids, ['s1', 's3']);
+      assert.deepEqual((await records().candidates(['http://t/problems'], [])).map((s) => s.id), ['s3']);
+    });
+
+    it('numbers events from 1 per subscription and moves the cursor in the same transaction', async () => {
+      assert.equal(await records().readCursor('m'), '');
+      const first = await records().recordEvents('m', '', 'c1', [event('s1', 'a'), event('s3', 'a'), event('s1', 'b')], 2000);
+      assert.deepEqual(first.map((e) => `${e.subscriptionId}#${e.eventNumber}`), ['s1#1', 's3#1', 's1#2']);
+      assert.equal(await records().readCursor('m'), 'c1');
+      const second = await records().recordEvents('m', 'c1', 'c2', [event('s1', 'c')], 2100);
+      assert.equal(second[0]?.eventNumber, 3);
+      assert.equal((await records().getSubscription('s1'))?.eventsSinceStart, 3);
+      assert.deepEqual((await records().eventsAfter('s1', 1, 10)).map((e) => e.focusId), ['b', 'c']);
+    });
+
+    it('a stale cursor records nothing: no duplicates, no lost numbers', async () => {
+      await assert.rejects(records().recordEvents('m', 'c1', 'c9', [event('s1', 'dup')], 2200), StorageConflict);
+      assert.equal(await records().readCursor('m'), 'c2');
+      assert.equal((await records().getSubscription('s1'))?.eventsSinceStart, 3);
+      assert.equal((await records().eventsAfter('s1', 0, 10)).length, 3);
+    });
+
+    it('leases due subscriptions once, and a finished round releases them', async () => {
+      const claimed = await records().claimDue(5000, 6000, 10);
+      assert.ok(claimed.some((s) => s.id === 's1'));
+      assert.equal((await records().claimDue(5000, 6000, 10)).length, 0, 'leased: nobody else gets them');
+      await records().markDelivered('s1', 2, 5100);
+      await records().finishDelivery('s1', {
+        status: 'active', error: null, failingSince: null, failures: 0, lastDelivered: 2, lastSentAt: 5100, nextAttemptAt: null,
+        continueIfPending: true, claimedStatus: 'requested', now: 5100,
+      });
+      const s1 = await records().getSubscription('s1');
+      assert.equal(s1?.status, 'active');
+      assert.equal(s1?.lastDelivered, 2);
+      assert.equal(s1?.nextAttemptAt, 5100, 'event 3 is still pending: come back at once');
+      assert.equal(s1?.leasedUntil, null);
+      assert.deepEqual((await records().eventsBetween('s1', 1, 3)).map((e) => e.deliveredAt), [5100, 5100, null]);
+    });
+
+    it('a restart skips the backlog (kept for $events) and keeps the counter', async () => {
+      await records().restartSubscription('s1', 7000);
+      const s1 = await records().getSubscription('s1');
+      assert.equal(s1?.status, 'requested');
+      assert.equal(s1?.lastDelivered, 3);
+      assert.equal(s1?.eventsSinceStart, 3);
+      assert.equal((await records().eventsBetween('s1', 1, 3)).length, 3);
+      const next = await records().recordEvents('m', 'c2', 'c3', [event('s1', 'd')], 7100);
+      assert.equal(next[0]?.eventNumber, 4);
+    });
+
+    it('records attempts and prunes delivered events and old attempts only', async () => {
+      await records().recordAttempt({ subscriptionId: 's1', attemptedAt: 5100, kind: 'event-notification', firstEvent: 1, lastEvent: 2, ok: true, statusCode: 200, latencyMs: 12, error: null });
+      await records().recordAttempt({ subscriptionId: 's1', attemptedAt: 9000, kind: 'heartbeat', firstEvent: null, lastEvent: null, ok: false, statusCode: 500, latencyMs: 3, error: 'HTTP 500' });
+      assert.deepEqual((await records().attemptsOf('s1', 10)).map((a) => a.kind), ['heartbeat', 'event-notification']);
+      const removed = await records().pruneBefore(8000);
+      assert.equal(removed, 3); // events 1 and 2 (delivered at 5100), the attempt at 5100
+      assert.deepEqual((await records().eventsAfter('s1', 0, 10)).map((e) => e.eventNumber), [3, 4]);
+    });
+
+    it('deleting a subscription removes its events and attempts', async () => {
+      assert.equal(await records().deleteSubscription('s1'), true);
+      assert.equal(await records().getSubscription('s1'), undefined);
+      assert.equal((await records().eventsAfter('s1', 0, 10)).length, 0);
+      assert.equal(await records().deleteSubscription('s1'), false);
+    });
+  });
+}
