@@ -1,0 +1,90 @@
+import { newId, type Clock, type Logger } from '../base/index.js';
+import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
+import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
+import { backOff } from './back-off.js';
+import type { EngineOptions } from './engine-options.js';
+import { notificationEvents } from './notification-content.js';
+import type { RestHookSender } from './rest-hook-sender.js';
+
+/**
+ * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
+ * next batch of up to `maxCount` events in number order, else a heartbeat if one is due
+ * (Backport IG "Handshake", "Heartbeats", "Notifications"). At least once: events are marked
+ * delivered only after the endpoint answered 2xx, so a crash before that resends them.
+ * While failing the subscription shows `error` with the reason and retries with back-off; once
+ * the budget is spent it stays in `error` (no next attempt) until the subscriber asks again.
+ */
+export interface RoundDeps {
+  store: Store;
+  topics: TopicRegistry;
+  clock: Clock;
+  log: Logger;
+  send: RestHookSender;
+  options: EngineOptions;
+  random?: () => number;
+}
+
+export const HANDSHAKE_FAILED = 'Handshake failed: ';
+
+export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord): Promise<void> {
+  const settings = JSON.parse(record.settings) as SubscriptionSettings;
+  const now = deps.clock.now().getTime();
+  const finish = (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>) =>
+    deps.store.subscriptions.finishDelivery(record.id, { ...outcome, claimedStatus: record.status, now: deps.clock.now().getTime() });
+  const heartbeatAfter = (sentAt: number | null) => (settings.heartbeatSeconds !== null && sentAt !== null ? sentAt + settings.heartbeatSeconds * 1000 : null);
+
+  // R5 Subscription.end: "the time for the server to turn the subscription off".
+  if (settings.end !== null && now >= settings.end) {
+    return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  }
+
+  const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
+  let type: NotificationType;
+  let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
+  if (needsHandshake) type = 'handshake';
+  else {
+    events = await deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
+    if (events.length > 0) type = 'event-notification';
+    else if (heartbeatAfter(record.lastSentAt) !== null && now >= heartbeatAfter(record.lastSentAt)!) type = 'heartbeat';
+    else {
+      return finish({ status: record.status, error: record.error, failingSince: record.failingSince, failures: record.failures,
+        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: true });
+    }
+  }
+
+  const lastEvent = events[events.length - 1]?.eventNumber ?? null;
+  const bundle = notificationBundle({
+    id: newId(), subscriptionUrl: `${deps.options.fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl,
+    status: type === 'handshake' ? 'requested' : 'active', type,
+    eventsSinceSubscriptionStart: Math.max(record.eventsSinceStart, lastEvent ?? 0),
+    content: settings.content, fhirBase: deps.options.fhirBase, now,
+    events: await notificationEvents(deps.store, deps.topics, settings.topicUrl, events, settings.content, deps.options.fhirBase),
+  });
+  const result = await deps.send({
+    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
+  });
+  await deps.store.subscriptions.recordAttempt({
+    subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
+    firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
+  });
+
+  if (result.ok) {
+    const sentAt = deps.clock.now().getTime();
+    if (lastEvent !== null) await deps.store.subscriptions.markDelivered(record.id, lastEvent, sentAt);
+    return finish({ status: 'active', error: null, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
+      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true });
+  }
+
+  const failures = record.failures + 1;
+  const failingSince = record.failingSince ?? now;
+  const reason = `${type === 'handshake' ? HANDSHAKE_FAILED : ''}${result.error ?? 'delivery failed'}`;
+  const spent = now - failingSince >= deps.options.retryBudgetMs;
+  deps.log.warn({ subscription: record.id, failures, reason, gaveUp: spent }, 'subscription delivery failed');
+  return finish({
+    status: 'error',
+    error: spent ? `${reason} — retried since ${new Date(failingSince).toISOString()}; set status to requested to resume` : reason,
+    failingSince, failures, lastDelivered: record.lastDelivered, lastSentAt: null,
+    nextAttemptAt: spent ? null : now + backOff(failures, deps.options.initialBackoffMs, deps.options.maxBackoffMs, deps.random),
+    continueIfPending: false,
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * The subscriptions engine's knobs, with their defaults. The HTTP assembly fills them from the
+ * configuration; tests shorten the timings.
+ */
+export interface EngineOptions {
+  /** sandbox: http:// on loopback and 1 s heartbeats; production: https only, no private addresses. */
+  mode: 'sandbox' | 'production';
+  /** The server's FHIR base (`https://host/fhir`): focus references and `$status` URLs. */
+  fhirBase: string;
+  /** Shortest heartbeat in production (s); shorter requests are raised and the subscriber told. */
+  productionMinHeartbeatSeconds: number;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  maxMaxCount: number;
+  /** How long a failing subscription is retried before it stays in error (ms): 24 h. */
+  retryBudgetMs: number;
+  /** First retry delay (ms); doubles per failure, with jitter, up to `maxBackoffMs`. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** Fallback poll of the change log and of due deliveries (ms), besides the in-process wake-up. */
+  pollMs: number;
+  /** Delivered events (and attempts) are kept this long for `$events` (ms): 7 days. */
+  retentionMs: number;
+  pruneEveryMs: number;
+  /** Subscriptions delivered at once by one process. */
+  concurrency: number;
+  /** Largest response body read from an endpoint. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = {
+  productionMinHeartbeatSeconds: 60,
+  defaultTimeoutSeconds: 10,
+  maxTimeoutSeconds: 60,
+  maxMaxCount: 100,
+  retryBudgetMs: 24 * 60 * 60 * 1000,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 60 * 60 * 1000,
+  pollMs: 1000,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  pruneEveryMs: 10 * 60 * 1000,
+  concurrency: 16,
+  maxResponseBytes: 64 * 1024,
+};

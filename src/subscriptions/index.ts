@@ -1,0 +1,4 @@
+export { SubscriptionEngine, createSubscriptionEngine, type EngineDeps, type ValidatedSubscription } from './subscription-engine.js';
+export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
+export { restHookSender, type RestHookSender, type RestHookRequest, type SendResult } from './rest-hook-sender.js';
+export { backOff } from './back-off.js';

@@ -1,0 +1,74 @@
+import type { Clock, Logger } from '../base/index.js';
+import { compartmentPatients, filtersMatch, interactionOf, topicFires, type ResourceChange, type TopicRegistry } from '../model/index.js';
+import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
+import { loadChange } from './load-change.js';
+import type { SettingsCache } from './subscription-settings-cache.js';
+
+/**
+ * Tails the committed change log after the fact (writes never wait for it; ARCHITECTURE.md) and
+ * turns changes into numbered events. `store.readChanges` never skips a change committed out of
+ * order (ADR 0001); each batch's events and the cursor advance are one transaction, so a crash
+ * re-reads the batch and records it once. Only subscriptions that could match are looked at:
+ * the topics a change of this type fires, then the subscriptions of those topics for the
+ * change's patients or for any patient (an index lookup).
+ */
+export interface MatcherDeps {
+  store: Store;
+  topics: TopicRegistry;
+  settings: SettingsCache;
+  clock: Clock;
+  log: Logger;
+  fhirBase: string;
+  batchSize?: number;
+}
+
+export const MATCHER_NAME = 'subscriptions';
+
+/** Matches every change committed so far; returns how many events were recorded. */
+export async function matchPending(deps: MatcherDeps): Promise<number> {
+  let recorded = 0;
+  for (;;) {
+    const from = await deps.store.subscriptions.readCursor(MATCHER_NAME);
+    const batch = await deps.store.readChanges(from === '' ? null : from, deps.batchSize ?? 200);
+    if (batch.changes.length === 0 || batch.cursor === null) return recorded;
+    const events: NewEvent[] = [];
+    for (const change of batch.changes) events.push(...(await eventsOf(change, deps)));
+    try {
+      recorded += (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, deps.clock.now().getTime())).length;
+    } catch (error) {
+      // Another process's matcher recorded this batch first: read on from where it left.
+      if (!(error instanceof StorageConflict)) throw error;
+    }
+  }
+}
+
+async function eventsOf(change: Change, deps: MatcherDeps): Promise<NewEvent[]> {
+  const topics = deps.topics.forType(change.resourceType);
+  if (topics.length === 0) return [];
+  const loaded = await loadChange(deps.store, change, deps.fhirBase);
+  const firing = topics.filter((topic) => topicFires(topic, loaded));
+  if (firing.length === 0) return [];
+  const candidates = await deps.store.subscriptions.candidates(firing.map((t) => t.url), patientsOf(loaded));
+  const state = loaded.current ?? loaded.previous;
+  const events: NewEvent[] = [];
+  for (const candidate of candidates) {
+    // A subscription hears about changes from its creation on, and none after its `end`.
+    if (change.lastUpdated < candidate.createdAt) continue;
+    const { settings, filters } = deps.settings.of(candidate);
+    if (settings.end !== null && change.lastUpdated > settings.end) continue;
+    if (!filters || !state || !filtersMatch(filters, change.resourceType, state)) continue;
+    events.push({
+      subscriptionId: candidate.id, focusType: change.resourceType, focusId: change.id, focusVersion: change.versionId,
+      interaction: interactionOf(loaded), occurredAt: change.lastUpdated,
+    });
+  }
+  return events;
+}
+
+function patientsOf(change: ResourceChange): string[] {
+  const ids = new Set<string>();
+  for (const state of [change.previous, change.current]) {
+    if (state) for (const id of compartmentPatients(change.resourceType, state.id, state.index)) ids.add(id);
+  }
+  return [...ids];
+}

@@ -1,0 +1,46 @@
+import { outboundFetch, OutboundRefused } from '../base/index.js';
+
+/**
+ * Backport IG "rest-hook": an HTTP POST of the notification Bundle to `channel.endpoint`, with
+ * `Content-Type` = `channel.payload` and each `channel.header` as given. Any 2xx is a delivery.
+ * Every request goes through `outboundFetch` (SSRF guard: no private addresses; loopback only in
+ * sandbox; https only in production) with the subscription's `timeout`.
+ */
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface RestHookRequest {
+  endpoint: string;
+  payload: string;
+  headers: string[];
+  body: string;
+  timeoutMs: number;
+}
+
+export type RestHookSender = (request: RestHookRequest) => Promise<SendResult>;
+
+export function restHookSender(mode: 'sandbox' | 'production', maxBytes: number): RestHookSender {
+  return async (request) => {
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    for (const line of request.headers) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    }
+    headers['Content-Type'] = request.payload;
+    try {
+      const response = await outboundFetch(request.endpoint, {
+        allowLoopback: mode === 'sandbox', httpsOnly: mode === 'production', timeoutMs: request.timeoutMs, maxBytes,
+      }, { method: 'POST', headers, body: request.body });
+      const ok = response.status >= 200 && response.status < 300;
+      return { ok, statusCode: response.status, latencyMs: Math.round(performance.now() - started), error: ok ? null : `The endpoint answered HTTP ${response.status}` };
+    } catch (error) {
+      const message = error instanceof OutboundRefused ? error.message : `delivery failed: ${(error as Error).message}`;
+      return { ok: false, statusCode: null, latencyMs: Math.round(performance.now() - started), error: message };
+    }
+  };
+}
