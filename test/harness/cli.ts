@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backendTokenSource, type TokenSource } from './backend-token.js';
 
@@ -22,6 +23,12 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   });
 }
 
+/** Servers still running when the test file's tests are done are killed (a failed test may not stop its own). */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
@@ -38,6 +45,10 @@ export interface ServerProcess {
 /** Starts `handover serve …` and waits until /readyz answers 200. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, readyUrl?: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], { env: { ...BASE_ENV, HANDOVER_LOG_LEVEL: 'warn', ...env } });
+  // A test that fails before it stops its server must not leave the test file hanging on it.
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+
   let output = '';
   child.stdout!.on('data', (chunk) => { output += chunk; });
   child.stderr!.on('data', (chunk) => { output += chunk; });
