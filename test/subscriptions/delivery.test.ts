@@ -64,7 +64,7 @@ for (const engineName of testEngines()) {
       await beating.until(() => beating.of('heartbeat').length >= 2, 5000);
       const [first, second] = beating.of('heartbeat');
       const gap = second!.at - first!.at;
-      assert.ok(gap >= 900 && gap < 1800, `heartbeats ${gap} ms apart`);
+      assert.ok(gap >= 900 && gap < 2500, `heartbeats ${gap} ms apart`);
       assert.ok(first!.at - beating.of('handshake')[0]!.at >= 900, 'the first heartbeat comes a period after the handshake');
       assert.equal(quiet.of('heartbeat').length, 0);
       assert.equal(quiet.of('handshake').length, 1);
