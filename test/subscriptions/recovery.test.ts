@@ -99,13 +99,13 @@ for (const engineName of testEngines()) {
       await receiver.until(() => receiver.events().includes(9));
       assert.deepEqual(receiver.events(), [1, 2, 3, 4, 5, 6, 9]);
 
-      const events = await engine.eventsOf(id, 7, 8) as { type: string; entry: { resource?: { parameter?: Parameter[] } }[] };
+      const events = await engine.eventsOf(id, 7, 8) as unknown as { type: string; entry: { resource?: { parameter?: Parameter[] } }[] };
       assert.equal(events.type, 'history');
       const status = events.entry[0]!.resource!.parameter!;
       assert.equal(status.find((p) => p.name === 'type')?.valueCode, 'query-event');
       assert.deepEqual(status.filter((p) => p.name === 'notification-event').map((p) => p.part![0]!.valueString), ['7', '8']);
 
-      const statuses = await engine.statusOf([id]) as { type: string; entry: { resource: { parameter: Parameter[] } }[] };
+      const statuses = await engine.statusOf([id]) as unknown as { type: string; entry: { resource: { parameter: Parameter[] } }[] };
       assert.equal(statuses.type, 'searchset');
       const parameters = statuses.entry[0]!.resource.parameter;
       assert.equal(parameters.find((p) => p.name === 'type')?.valueCode, 'query-status');
