@@ -33,3 +33,11 @@ test('matches are confined to the compartment; includes per type to what may be 
 test('a type the caller may not search is refused', () => {
   assert.throws(() => restrictSearch(patientToken('patient/Condition.r'), parseSearchRequest('Condition', []), CONTEXT), InsufficientScope);
 });
+
+test('includes of wholly visible types add no restriction', () => {
+  const scopes = parseScopes('system/*.rs').scopes.filter((s): s is ResourceScope => s.kind === 'resource');
+  const request = parseSearchRequest('Condition', [['_include', 'Condition:subject']]);
+  restrictSearch({ open: false, caller: { grantId: 'g', clientId: 'c', tokenId: 't', kind: 'backend', scopes } }, request, CONTEXT);
+  assert.equal(request.restriction, undefined);
+  assert.equal(request.includeRestriction, undefined);
+});

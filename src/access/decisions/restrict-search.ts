@@ -17,11 +17,14 @@ export function restrictSearch(access: AccessContext, request: SearchRequest, co
   if (matches !== 'everything') request.restriction = matches;
   if (request.include.length === 0 && request.revinclude.length === 0) return;
   const byType: Record<string, SearchRestriction> = {};
+  let everything = true;
   for (const type of includableTypes(request)) {
     const seen = seeable(access, type, context);
+    everything &&= seen === 'everything';
     if (seen !== undefined) byType[type] = asRestriction(seen);
   }
-  request.includeRestriction = byType;
+  // Every type the specs can bring in is wholly visible (system/*.rs): nothing to add to the SQL.
+  if (!everything) request.includeRestriction = byType;
 }
 
 /** What the caller may see of a type by reading or by searching, `undefined` for neither. */
