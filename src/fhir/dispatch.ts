@@ -8,6 +8,7 @@ import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import { processBundle } from './bundle/process-bundle.js';
 import { capabilityStatement } from './interactions/capabilities.js';
 import { FHIR_ROUTES, matchRoute, type Route } from './routes.js';
+import { matchOperation, runExtended, runOperation } from './extension-dispatch.js';
 
 /**
  * Runs one FHIR interaction. With `tx`, reads and writes join that transaction (a Bundle
@@ -21,21 +22,29 @@ export async function dispatch(ctx: FhirContext, request: FhirRequest, tx?: Stor
   if (request.path.length === 1 && request.path[0] === 'metadata' && (request.method === 'GET' || request.method === 'HEAD')) {
     return { status: 200, body: capabilityStatement(ctx) };
   }
+  const operation = matchOperation(ctx, request);
+  if (operation) {
+    if (operation.id !== undefined && !isFhirId(operation.id)) throw invalid(`"${operation.id}" is not a valid FHIR id`);
+    return runOperation(ctx, request, new AccessGuard(ctx, request.access), operation.operation, operation.id);
+  }
   const matched = matchRoute(request);
   if (!matched) return unrouted(request);
   const { type, id } = matched.params;
   if (type !== undefined && !isResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
   if (id !== undefined && !isFhirId(id)) throw invalid(`"${id}" is not a valid FHIR id`);
   const guard = new AccessGuard(ctx, request.access);
-  return matched.route.handle({
+  const visibility = routeVisibility(guard, matched.route, type);
+  const run = (routed: FhirRequest) => matched.route.handle({
     ctx,
-    request,
+    request: routed,
     params: matched.params,
     db: tx ?? ctx.store,
     write: tx ? (work) => work(tx) : (work) => ctx.store.transaction(work),
     guard,
-    visibility: routeVisibility(guard, matched.route, type),
+    visibility,
   });
+  const extension = type !== undefined && Object.hasOwn(ctx.extensions.types, type) ? ctx.extensions.types[type] : undefined;
+  return extension ? runExtended(extension, matched.route, request, tx, run) : run(request);
 }
 
 /**

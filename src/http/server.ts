@@ -3,7 +3,7 @@ import type { Clock } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import { addSampleUsers } from '../auth/index.js';
 import { loadResources } from '../fhir/index.js';
-import { sampleDataSet } from '../model/index.js';
+import { sampleDataSet, type Resource } from '../model/index.js';
 import { buildApp } from './app.js';
 import { createServices, fhirContextOf, type Services } from './services.js';
 
@@ -37,6 +37,8 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
     const added = await addSampleUsers(store.auth, services.clock.now().getTime());
     if (added > 0) log.info({ users: added }, 'added the sample users (see the README)');
   }
+  await loadMissing(fhirContextOf(services), services.subscriptions.topicResources());
+  services.subscriptions.start();
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');
   // Expired codes, launches, sessions and jti records are useless after expiry; keep the tables small.
@@ -55,6 +57,8 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
       closing ??= (async () => {
         clearInterval(pruning);
         await app.close();
+        // Rounds in flight finish; undelivered events stay recorded for the next start.
+        await services.subscriptions.stop();
         await store.close();
       })();
       return closing;
@@ -64,4 +68,11 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
 
 function redact(db: string): string {
   return db.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+/** The subscription topics are readable as Basic resources (Backport IG 1.2); written once, kept if present. */
+async function loadMissing(ctx: ReturnType<typeof fhirContextOf>, resources: Resource[]): Promise<void> {
+  const missing = [];
+  for (const resource of resources) if (!(await ctx.store.readCurrent(resource.resourceType, resource.id!))?.json) missing.push(resource);
+  if (missing.length > 0) await loadResources(ctx, missing);
 }

@@ -4,12 +4,15 @@ import { createLogger, createMetrics, systemClock, type Clock, type Logger, type
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
+import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
+import { subscriptionExtensions } from './subscription-extensions.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
 export interface Services {
   config: Config;
   store: Store;
   keys: SigningKeys;
+  subscriptions: SubscriptionEngine;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -19,12 +22,14 @@ export interface Services {
 export function createServices(config: Config, overrides: { clock?: Clock } = {}): Services {
   const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
   const clock = overrides.clock ?? systemClock;
+  const log = createLogger(config.logLevel);
   return {
     config,
     store,
     keys: new SigningKeys(store.auth, clock),
+    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) } }),
     clock,
-    log: createLogger(config.logLevel),
+    log,
     metrics: createMetrics(),
   };
 }
@@ -37,6 +42,7 @@ export function fhirContextOf(services: Services): FhirContext {
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
     authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open }),
+    extensions: subscriptionExtensions(services.subscriptions),
   };
 }
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { after, before, describe } from 'node:test';
 import { Unauthenticated, type AccessContext, type Caller } from '../../src/access/index.js';
 import { createLogger, createMetrics, systemClock } from '../../src/base/index.js';
-import { fhirPlugin, type FhirContext } from '../../src/fhir/index.js';
+import { fhirPlugin, NO_EXTENSIONS, type FhirContext } from '../../src/fhir/index.js';
 import { openStore, type Store } from '../../src/storage/index.js';
 import { createTestDatabase, testEngines, type TestEngine } from './engines.js';
 import { freePort } from './test-server.js';
@@ -34,7 +34,7 @@ export async function startAccessServer(engine: TestEngine, callers: CallerTable
   const fhirBase = `${url}/fhir`;
   const ctx: FhirContext = {
     store, clock: systemClock, log: createLogger('silent'), metrics: createMetrics(), mode: 'sandbox', fhirBase, maxBundleEntries: 1000,
-    authenticate: async (authorization) => authenticateAs(callers, authorization),
+    authenticate: async (authorization) => authenticateAs(callers, authorization), extensions: NO_EXTENSIONS,
   };
   const app: FastifyInstance = Fastify();
   await app.register(fhirPlugin, { prefix: '/fhir', ctx });

@@ -24,6 +24,13 @@ const cache = new WeakMap<FhirContext, string>();
  * R4 §3.1.0.13 capabilities: generated from the route table and the search-parameter definitions
  * the search engine really compiles, so it cannot claim what the server does not do.
  */
+/** What other capabilities add to a type's entry: their operations and extensions. */
+function extensionCapability(ctx: FhirContext, type: string): Record<string, unknown> {
+  const operations = [...new Map(ctx.extensions.operations.filter((op) => op.resourceType === type)
+    .map((op) => [op.name, { name: op.name, definition: op.definition }])).values()];
+  return { ...(operations.length > 0 ? { operation: operations } : {}), ...(ctx.extensions.capability?.(type) ?? {}) };
+}
+
 export function capabilityStatement(ctx: FhirContext): string {
   const cached = cache.get(ctx);
   if (cached !== undefined) return cached;
@@ -56,6 +63,7 @@ export function capabilityStatement(ctx: FhirContext): string {
         // Exactly the parameters search parses and indexes (model/search indexed-params.ts).
         searchInclude: indexedParams(type).filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
         searchParam: indexedParams(type).map((p) => ({ name: p.code, type: p.type })),
+        ...extensionCapability(ctx, type),
       })),
       interaction: systemInteractions.map((code) => ({ code })),
       searchParam: [

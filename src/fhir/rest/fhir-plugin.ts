@@ -53,6 +53,8 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
       access,
     };
     const response = await dispatch(ctx, fhirRequest);
+    // Committed by now: change-log readers (the subscription matcher) look at once, not at their next poll.
+    if (request.method !== 'GET' && request.method !== 'HEAD') ctx.extensions.afterCommit();
     return send(reply, response, String(request.headers.prefer ?? ''), url.searchParams.get('_pretty') === 'true');
   };
   app.route({ method: [...METHODS], url: '/', handler });
