@@ -11,3 +11,6 @@ export { unionOf, asRestriction, ADMIT_ALL, type Visibility } from './decisions/
 export { SHARED_REFERENCE_TYPES, usableLevels, levelBound, fhirUserOf } from './decisions/level-bound.js';
 export type { QueryContext } from './decisions/scope-query-clauses.js';
 export { restrictSearch, seeable } from './decisions/restrict-search.js';
+export { callerOfGrant } from './tokens/caller-of-grant.js';
+export { SUBSCRIPTION_OWNER_SYSTEM, ownerTags, withOwnerTags } from './subscriptions/subscription-ownership.js';
+export { subscriptionAuthority, type SubscriptionAuthority } from './subscriptions/subscription-authority.js';

@@ -26,6 +26,13 @@ export interface EngineOptions {
   concurrency: number;
   /** Largest response body read from an endpoint. */
   maxResponseBytes: number;
+  /**
+   * The longest a backend service's subscription may run (ms): 90 days. Its grant lives only as
+   * long as its five-minute token, so `end` is capped by this instead (issue 4 b); the service
+   * renews by updating the subscription. It stops earlier if its grant is revoked or its client
+   * removed.
+   */
+  backendMaxLifetimeMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = {
@@ -41,4 +48,5 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = 
   pruneEveryMs: 10 * 60 * 1000,
   concurrency: 16,
   maxResponseBytes: 64 * 1024,
+  backendMaxLifetimeMs: 90 * 24 * 60 * 60 * 1000,
 };

@@ -5,6 +5,7 @@ import {
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
 } from '../model/index.js';
 import type { Store } from '../storage/index.js';
+import { authorizeSubscription } from './authorize-subscription.js';
 import { deliverRound } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
 import { matchPending } from './matcher.js';
@@ -78,13 +79,19 @@ export class SubscriptionEngine {
       maxMaxCount: this.options.maxMaxCount, now: this.deps.clock.now().getTime(),
     });
     if (!check.ok) throw new OperationOutcomeError(400, check.issues);
+    const authorized = await authorizeSubscription({
+      resource: check.resource, settings: check.settings, topic: this.topics.get(check.settings.topicUrl)!, access,
+      records: this.deps.store.auth, now: this.deps.clock.now().getTime(), fhirBase: this.options.fhirBase,
+      backendMaxLifetimeMs: this.options.backendMaxLifetimeMs,
+    });
     try {
       await checkDestination(check.settings.endpoint, { allowLoopback: sandbox, httpsOnly: !sandbox, timeoutMs: 0, maxBytes: 0 });
     } catch (error) {
       if (!(error instanceof OutboundRefused)) throw error;
       throw new OperationOutcomeError(400, [issue('value', error.message, 'Subscription.channel.endpoint')]);
     }
-    return { resource: check.resource, settings: check.settings, warnings: check.warnings, grantId: access.open ? null : access.caller.grantId };
+    return { resource: authorized.resource, settings: authorized.settings, warnings: [...check.warnings, ...authorized.warnings],
+      grantId: access.open ? null : access.caller.grantId };
   }
 
   /**
@@ -103,7 +110,8 @@ export class SubscriptionEngine {
         settings: json, status: settings.requestedStatus === 'off' ? 'off' : 'requested', now });
     } else {
       const status = settings.requestedStatus === 'off' ? 'off' : existing.status === 'off' && settings.requestedStatus !== 'requested' ? 'off' : existing.status;
-      await records.updateSubscription(id, { topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now });
+      // The writer's grant takes the subscription over: it was checked against that grant just now.
+      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now });
       if (settings.requestedStatus === 'requested') await records.restartSubscription(id, now);
     }
     this.deliverWake.wake();

@@ -1,6 +1,7 @@
 import { permits, type RestrictionAlternative, type ScopeInteraction } from '../../model/index.js';
 import { InsufficientScope } from '../access-errors.js';
 import type { AccessContext } from '../caller.js';
+import { ownershipClause } from '../subscriptions/subscription-ownership.js';
 import { levelBound, usableLevels } from './level-bound.js';
 import { scopeQueryClauses, type QueryContext } from './scope-query-clauses.js';
 import type { Visibility } from './visibility.js';
@@ -15,7 +16,8 @@ const VERBS: Record<ScopeInteraction, string> = { c: 'create', r: 'read', u: 'up
  * level this token may use — or when every covering scope is bounded to nothing here (patient/
  * scopes on a type outside the compartment, a granular query we cannot evaluate). Otherwise
  * returns what may be seen: each level's scopes (`permits`, queries ORed) ANDed with that
- * level's bound (`levelBound`), the levels ORed. Whether one particular resource is in it is the
+ * level's bound (`levelBound`), the levels ORed. Subscriptions are bounded by ownership instead
+ * (subscriptions/subscription-ownership.ts): at any level, only the caller's own. Whether one particular resource is in it is the
  * caller's next step (404 when not, so its existence does not leak).
  */
 export function decideAccess(access: AccessContext, resourceType: string, interaction: ScopeInteraction, context: QueryContext): Visibility {
@@ -24,18 +26,20 @@ export function decideAccess(access: AccessContext, resourceType: string, intera
   const levels = usableLevels(caller);
   const permission = permits(caller.scopes, { levels, resourceType, interaction });
   const anyOf: RestrictionAlternative[] = [];
+  // Issue 4 (b): a Subscription is bounded by ownership at every level, not by a compartment.
+  const owned = resourceType === 'Subscription' ? [ownershipClause(caller, context)] : [];
   if (permission.allowed) {
     for (const grant of permission.grants) {
-      const bound = levelBound(grant.level, caller, resourceType, interaction);
+      const bound: { compartment?: string } | undefined = resourceType === 'Subscription' ? {} : levelBound(grant.level, caller, resourceType, interaction);
       if (bound === undefined) continue;
       if (grant.restrictions === 'none') {
-        if (bound.compartment === undefined) return 'everything';
-        anyOf.push({ compartment: bound.compartment, clauses: [] });
+        if (bound.compartment === undefined && owned.length === 0) return 'everything';
+        anyOf.push({ ...bound, clauses: owned });
         continue;
       }
       for (const query of grant.restrictions) {
         const clauses = scopeQueryClauses(resourceType, query, context);
-        if (clauses !== undefined) anyOf.push({ ...bound, clauses });
+        if (clauses !== undefined) anyOf.push({ ...bound, clauses: [...owned, ...clauses] });
       }
     }
   }

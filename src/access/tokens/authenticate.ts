@@ -1,8 +1,8 @@
 import type { Clock } from '../../base/index.js';
-import { parseScopes, type ResourceScope } from '../../model/index.js';
 import type { AuthRecords } from '../../storage/index.js';
 import { Unauthenticated } from '../access-errors.js';
-import { OPEN_ACCESS, type AccessContext, type Caller } from '../caller.js';
+import { OPEN_ACCESS, type AccessContext } from '../caller.js';
+import { callerOfGrant } from './caller-of-grant.js';
 import { verifyAccessToken, type AccessTokenClaims } from './access-token.js';
 import { grantLiveness } from './grant-liveness.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -49,17 +49,7 @@ export function createAuthenticator(options: AuthenticatorOptions): (authorizati
     if (revoked) throw new Unauthenticated('The access token was revoked', 'invalid_token');
     const liveness = await grantLiveness(options.records, grant, options.clock.now().getTime());
     if (!liveness.alive) throw new Unauthenticated(`The access token is no longer valid: ${liveness.reason}`, 'invalid_token');
-    const caller: Caller = {
-      grantId: grant.id,
-      kind: grant.kind,
-      clientId: grant.clientId,
-      tokenId: claims.jti,
-      scopes: resourceScopes(claims.scope),
-      ...(grant.patientId ? { patientId: grant.patientId } : {}),
-      ...(grant.encounterId ? { encounterId: grant.encounterId } : {}),
-      ...(grant.fhirUser ? { fhirUser: grant.fhirUser } : {}),
-    };
-    return { open: false, caller };
+    return { open: false, caller: callerOfGrant(grant, claims.scope, claims.jti) };
   };
 }
 
@@ -69,8 +59,4 @@ function bearerToken(authorization: string | undefined): string {
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
   if (!match) throw new Unauthenticated('The Authorization header is not a Bearer token', 'invalid_request');
   return match[1]!;
-}
-
-function resourceScopes(scope: string): ResourceScope[] {
-  return parseScopes(scope).scopes.filter((s): s is ResourceScope => s.kind === 'resource');
 }

@@ -23,7 +23,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
     listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
 
-    updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET topic_url = ${c.topicUrl},
+    updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
         patient_key = ${c.patientKey}, settings = ${c.settings}, status = ${c.status}, updated_at = ${c.now},
         next_attempt_at = ${c.status === 'off' ? null : c.now}
         WHERE id = ${id} RETURNING id`))).length > 0,
