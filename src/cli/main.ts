@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { addClientCommand } from './client-command.js';
+import { addRegistryCommand } from './registry-command.js';
 import { addServeCommand } from './serve-command.js';
 import { addSeedCommand } from './seed-command.js';
 import { addUserCommand } from './user-command.js';
@@ -14,4 +15,5 @@ addServeCommand(program);
 addSeedCommand(program);
 addClientCommand(program);
 addUserCommand(program);
+addRegistryCommand(program);
 await program.parseAsync(process.argv);

@@ -1,0 +1,179 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { createUser } from '../../src/auth/index.js';
+import { http, patientBody } from '../harness/fhir-http.js';
+import { FormBrowser } from '../harness/form-browser.js';
+import { freePort, startTestServer, type TestServer } from '../harness/test-server.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const STAFF = `Basic ${Buffer.from('staff:staff-password-for-tests').toString('base64')}`;
+const PROBLEM_LIST = 'http://handover.example/fhir/SubscriptionTopic/problem-list-changed';
+const MEDICATION_LIST = 'http://handover.example/fhir/SubscriptionTopic/medication-list-changed';
+
+const condition = (patientId: string, text: string, clinicalStatus = 'active') => ({
+  resourceType: 'Condition', subject: { reference: `Patient/${patientId}` }, code: { text },
+  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }] }],
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: clinicalStatus }] },
+});
+const medicationRequest = (patientId: string, text: string) => ({
+  resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patientId}` }, medicationCodeableConcept: { text },
+});
+
+/**
+ * The reference registry end to end, black box: the real Handover server in-process, the
+ * registry as its own process (`handover registry`), a clinician launching it from the sandbox
+ * chart (EHR launch, PKCE, consent), a referral, then changes to the chart through the FHIR API
+ * that reach the registry's copy as numbered events without gaps.
+ */
+describe('reference registry: launch → refer → subscribe → receive → fetch', () => {
+  let server: TestServer;
+  let registry: ChildProcess;
+  let registryUrl = '';
+  let output = '';
+  let dir = '';
+  let patientId = '';
+  let diabetesId = '';
+
+  before(async () => {
+    server = await startTestServer('sqlite');
+    await createUser(server.server.services.store.auth, { username: 'doc', password: 'doctor-password', fhirUser: 'Practitioner/d1', displayName: 'Dr. Doc' }, Date.now());
+    patientId = (await http('POST', `${server.fhirBase}/Patient`, patientBody('Referred'))).body.id;
+    diabetesId = (await http('POST', `${server.fhirBase}/Condition`, condition(patientId, 'Type 2 diabetes'))).body.id;
+    await http('POST', `${server.fhirBase}/MedicationRequest`, medicationRequest(patientId, 'Metformin 500 mg'));
+    await http('POST', `${server.fhirBase}/AllergyIntolerance`, { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patientId}` }, code: { text: 'Penicillin' } });
+
+    dir = mkdtempSync(join(tmpdir(), 'registry-'));
+    const port = await freePort();
+    registryUrl = `http://127.0.0.1:${port}`;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HANDOVER_')));
+    registry = spawn(process.execPath, ['--import', 'tsx', CLI, 'registry', '--port', String(port), '--fhir', server.fhirBase, '--db', `sqlite:${join(dir, 'registry.db')}`],
+      { env: { ...env, HANDOVER_REGISTRY_STAFF_PASSWORD: 'staff-password-for-tests' } });
+    registry.stdout!.on('data', (c) => { output += c; });
+    registry.stderr!.on('data', (c) => { output += c; });
+    for (let i = 0; ; i++) {
+      if (registry.exitCode !== null) throw new Error(`registry exited: ${output}`);
+      if (await fetch(`${registryUrl}/healthz`).then((r) => r.ok, () => false)) break;
+      if (i > 200) throw new Error(`registry did not start: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  after(async () => {
+    // The sender stops first, then the recipient. (In the other order the server's close() was seen
+    // to wait on a promise with nothing left in the event loop to settle it: reported.)
+    await server?.close();
+    if (registry && registry.exitCode === null && registry.signalCode === null) {
+      const exited = new Promise((r) => registry.once('exit', r));
+      registry.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const staffView = async (): Promise<any[]> => {
+    const response = await fetch(`${registryUrl}/staff/patients.json`, { headers: { authorization: STAFF } });
+    assert.equal(response.status, 200);
+    return response.json() as Promise<any[]>;
+  };
+  const until = async <T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; registry said:\n${output}\nstaff view: ${JSON.stringify(await staffView(), null, 1).slice(0, 4000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('registered itself by RFC 7591 and appears on the sandbox chart', async () => {
+    assert.match(output, /registry listening on/);
+    assert.equal((await fetch(`${registryUrl}/staff`)).status, 401, 'staff pages need the staff password');
+  });
+
+  it('a clinician launches it from the chart, sees the lists, refers the patient; it subscribes to both topics', async () => {
+    const origin = new URL(server.fhirBase).origin;
+    const browser = new FormBrowser();
+    const signInPage = await browser.open(`${origin}/ehr/patients/${patientId}`, origin);
+    const signIn = browser.formFields('/auth/sign-in', signInPage.html);
+    signIn.set('username', 'doc');
+    signIn.set('password', 'doctor-password');
+    const chart = await browser.open(`${origin}/auth/sign-in`, origin, { method: 'POST', form: signIn });
+    assert.match(chart.html!, /Launch Handover reference registry/);
+    let step = await browser.open(`${origin}/ehr/patients/${patientId}/launch`, origin, { method: 'POST', form: browser.formFields(`/ehr/patients/${patientId}/launch`) });
+    // Back and forth between the registry and the server (launch → authorize → consent → callback) until a page stays.
+    for (let hops = 0; step.left && hops < 6; hops++) step = await browser.open(step.left, new URL(step.left).origin);
+    if (browser.lastHtml.includes('action="/auth/consent"')) {
+      const fields = browser.formFields('/auth/consent');
+      fields.set('decision', 'allow');
+      step = await browser.open(`${origin}/auth/consent`, origin, { method: 'POST', form: fields });
+      for (let hops = 0; step.left && hops < 6; hops++) step = await browser.open(step.left, new URL(step.left).origin);
+    }
+    assert.equal(step.status, 200, browser.lastHtml.slice(0, 1000));
+    assert.match(step.html!, /Refer Amy V\. Referred to the registry/);
+    assert.match(step.html!, /Type 2 diabetes \(active\)/);
+    assert.match(step.html!, /Metformin 500 mg/);
+    assert.match(step.html!, /Penicillin/);
+
+    const form = browser.formFields('/referral');
+    form.set('reason', 'Diabetes registry enrolment');
+    const done = await browser.open(`${registryUrl}/referral`, registryUrl, { method: 'POST', form });
+    assert.equal(done.status, 200, done.html);
+    assert.match(done.html!, /Referral received/);
+
+    const [patient] = await staffView();
+    assert.equal(patient.referral.patient_id, patientId);
+    assert.match(patient.referral.referred_by, /(^|\/)Practitioner\/d1$/, 'fhirUser from the verified id token');
+    const refused = patient.subscriptions.filter((s: any) => s.status === 'refused');
+    assert.deepEqual(refused.map((s: any) => s.last_error), [], 'the server refused the registry\'s Subscription create');
+    assert.match(done.html!, /2 of 2 subscriptions/);
+    await until('both subscriptions active (handshake received)', async () => {
+      const subs = (await staffView())[0].subscriptions;
+      return subs.length === 2 && subs.every((s: any) => s.status === 'active') && subs;
+    });
+  });
+
+  it('changes to the problem list and the medications reach the registry\'s copy as numbered events, no gaps', async () => {
+    const asthma = await http('POST', `${server.fhirBase}/Condition`, condition(patientId, 'Asthma'));
+    assert.equal(asthma.status, 201, asthma.text);
+    const resolved = await http('PUT', `${server.fhirBase}/Condition/${diabetesId}`, { ...condition(patientId, 'Type 2 diabetes', 'resolved'), id: diabetesId });
+    assert.equal(resolved.status, 200, resolved.text);
+    assert.equal((await http('POST', `${server.fhirBase}/MedicationRequest`, medicationRequest(patientId, 'Salbutamol inhaler'))).status, 201);
+
+    const patient = await until('the registry\'s copy to show the changes', async () => {
+      const [p] = await staffView();
+      const texts = p.items.map((i: any) => `${i.list}: ${i.resource.code?.text ?? i.resource.medicationCodeableConcept?.text} ${i.resource.clinicalStatus?.coding?.[0]?.code ?? ''}`.trim());
+      return texts.includes('problems: Asthma active') && texts.includes('problems: Type 2 diabetes resolved') && texts.includes('medications: Salbutamol inhaler') && p;
+    });
+    const byTopic = (topic: string) => patient.subscriptions.find((s: any) => s.topic === topic);
+    assert.deepEqual(byTopic(PROBLEM_LIST).events.map((e: any) => [e.event_number, e.outcome]), [[1, 'fetched'], [2, 'fetched']]);
+    assert.deepEqual(byTopic(MEDICATION_LIST).events.map((e: any) => [e.event_number, e.outcome]), [[1, 'fetched']]);
+    for (const s of patient.subscriptions) {
+      const numbers = s.events.map((e: any) => e.event_number);
+      assert.deepEqual(JSON.parse(s.tracker_state), { lastContiguous: Math.max(...numbers), seen: [] }, 'contiguous');
+    }
+    for (const n of patient.timeline) assert.deepEqual(JSON.parse(n.report), { duplicates: [], gaps: [], lost: [], pending: [] });
+    assert.ok(patient.timeline.some((n: any) => n.type === 'handshake'));
+
+    const page = await fetch(`${registryUrl}/staff`, { headers: { authorization: STAFF } }).then((r) => r.text());
+    assert.match(page, /Asthma \(active\)/);
+    assert.match(page, /Type 2 diabetes \(resolved\)/);
+  });
+
+  it('keeps the refresh token and the secrets sealed at rest (AES-256-GCM)', () => {
+    const db = new Database(join(dir, 'registry.db'), { readonly: true });
+    try {
+      const grants = db.prepare('SELECT refresh_token FROM grants').all() as { refresh_token: string }[];
+      assert.equal(grants.length, 1);
+      assert.match(grants[0]!.refresh_token, /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+      for (const row of db.prepare('SELECT header FROM subscriptions').all() as { header: string }[]) assert.match(row.header, /^v1\./);
+      assert.match((db.prepare("SELECT value FROM settings WHERE name LIKE 'client:%'").get() as { value: string }).value, /^v1\./);
+    } finally {
+      db.close();
+    }
+  });
+});
