@@ -64,8 +64,7 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     }
   });
   after(async () => {
-    // The sender stops first, then the recipient. (In the other order the server's close() was seen
-    // to wait on a promise with nothing left in the event loop to settle it: reported.)
+    // The sender stops first, then the recipient.
     await server?.close();
     if (registry && registry.exitCode === null && registry.signalCode === null) {
       const exited = new Promise((r) => registry.once('exit', r));
