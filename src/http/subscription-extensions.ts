@@ -33,7 +33,7 @@ export function subscriptionExtensions(engine: SubscriptionEngine): FhirExtensio
       { resourceType: 'Subscription', level: 'instance', name: 'status', interaction: 'r', definition: `${BACKPORT}/OperationDefinition/backport-subscription-status`,
         handle: async ({ id }) => engine.statusOf([id!]) },
       { resourceType: 'Subscription', level: 'instance', name: 'events', interaction: 'r', definition: `${BACKPORT}/OperationDefinition/backport-subscription-events`,
-        handle: async ({ id, params }) => {
+        handle: async ({ id, params, access }) => {
           const number = (name: string) => {
             const value = params.find(([n]) => n === name)?.[1];
             if (value === undefined) return undefined;
@@ -42,7 +42,7 @@ export function subscriptionExtensions(engine: SubscriptionEngine): FhirExtensio
           };
           const content = params.find(([n]) => n === 'content')?.[1];
           if (content !== undefined && !CONTENTS.includes(content as PayloadContent)) throw invalid(`content must be one of ${CONTENTS.join(', ')}`, 'content');
-          return engine.eventsOf(id!, number('eventsSinceNumber'), number('eventsUntilNumber'), content as PayloadContent | undefined);
+          return engine.eventsOf(id!, access, number('eventsSinceNumber'), number('eventsUntilNumber'), content as PayloadContent | undefined);
         } },
     ],
     afterCommit: () => engine.notifyCommitted(),

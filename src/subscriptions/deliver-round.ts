@@ -1,5 +1,6 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
+import { subscriptionAuthority } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
 import type { EngineOptions } from './engine-options.js';
@@ -25,6 +26,8 @@ export interface RoundDeps {
 }
 
 export const HANDSHAKE_FAILED = 'Handshake failed: ';
+/** The `error` note of events sent at `empty` level; it stays until a failure or another such note replaces it. */
+export const WITHHELD_NOTE = 'Sent at empty level: ';
 
 export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord): Promise<void> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
@@ -36,6 +39,14 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   // R5 Subscription.end: "the time for the server to turn the subscription off".
   if (settings.end !== null && now >= settings.end) {
     return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  }
+
+  // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
+  const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
+  if (!authority.alive) {
+    deps.log.info({ subscription: record.id, reason: authority.reason }, 'subscription turned off: its grant ended');
+    return finish({ status: 'off', error: `Turned off: ${authority.reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
+      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
@@ -53,12 +64,18 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   }
 
   const lastEvent = events[events.length - 1]?.eventNumber ?? null;
+  const notified = await notificationEvents({ store: deps.store, topics: deps.topics, fhirBase: deps.options.fhirBase, access: authority.access, now },
+    settings.topicUrl, events, settings.content);
+  const withheld = notified.filter((event) => event.withheld !== undefined);
+  const note = withheld.length > 0
+    ? `${WITHHELD_NOTE}event${withheld.length > 1 ? 's' : ''} ${withheld.map((e) => e.eventNumber).join(', ')}: ${withheld[0]!.withheld!}` : null;
   const bundle = notificationBundle({
     id: newId(), subscriptionUrl: `${deps.options.fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl,
     status: type === 'handshake' ? 'requested' : 'active', type,
     eventsSinceSubscriptionStart: Math.max(record.eventsSinceStart, lastEvent ?? 0),
     content: settings.content, fhirBase: deps.options.fhirBase, now,
-    events: await notificationEvents(deps.store, deps.topics, settings.topicUrl, events, settings.content, deps.options.fhirBase),
+    ...(note ? { error: note } : {}),
+    events: notified,
   });
   const result = await deps.send({
     endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
@@ -71,7 +88,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
     if (lastEvent !== null) await deps.store.subscriptions.markDelivered(record.id, lastEvent, sentAt);
-    return finish({ status: 'active', error: null, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
+    const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null);
+    return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
       lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true });
   }
 

@@ -1,5 +1,6 @@
 import { newId } from '../base/index.js';
 import { notificationBundle, subscriptionStatus, type Resource, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
+import type { AccessContext } from '../access/index.js';
 import type { Store, SubscriptionRecord } from '../storage/index.js';
 import { notificationEvents } from './notification-content.js';
 
@@ -8,6 +9,7 @@ import { notificationEvents } from './notification-content.js';
  * `Parameters` of type `query-status`. `$events`: the retained events numbered in
  * [eventsSinceNumber, eventsUntilNumber] as a notification Bundle of type `query-event`; events
  * already pruned (retention) are simply absent, and the subscriber sees the gap in the numbers.
+ * `$events` content is judged against the caller's access (issue 4 b), like any read.
  */
 export function statusBundle(records: SubscriptionRecord[], fhirBase: string): Resource {
   return {
@@ -29,7 +31,7 @@ function statusOfRecord(record: SubscriptionRecord, fhirBase: string): Resource 
 }
 
 export async function eventsBundle(store: Store, topics: TopicRegistry, record: SubscriptionRecord, since: number, until: number,
-  content: SubscriptionSettings['content'] | undefined, fhirBase: string, now: number): Promise<Resource> {
+  content: SubscriptionSettings['content'] | undefined, fhirBase: string, now: number, access: AccessContext): Promise<Resource> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
   const chosen = content ?? settings.content;
   const events = await store.subscriptions.eventsBetween(record.id, since, until);
@@ -37,6 +39,6 @@ export async function eventsBundle(store: Store, topics: TopicRegistry, record: 
     id: newId(), subscriptionUrl: `${fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl, status: record.status,
     type: 'query-event', eventsSinceSubscriptionStart: record.eventsSinceStart, ...(record.error ? { error: record.error } : {}),
     content: chosen, fhirBase, now,
-    events: await notificationEvents(store, topics, settings.topicUrl, events, chosen, fhirBase),
+    events: await notificationEvents({ store, topics, fhirBase, access, now }, settings.topicUrl, events, chosen),
   });
 }

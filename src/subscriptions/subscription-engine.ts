@@ -140,11 +140,11 @@ export class SubscriptionEngine {
   }
 
   /** `$events` (eventsSinceNumber / eventsUntilNumber, inclusive; defaults: all retained). */
-  async eventsOf(id: string, since?: number, until?: number, content?: PayloadContent): Promise<Resource> {
+  async eventsOf(id: string, access: AccessContext, since?: number, until?: number, content?: PayloadContent): Promise<Resource> {
     const record = await this.deps.store.subscriptions.getSubscription(id);
     if (!record) throw notFound(`Subscription/${id} is not known`);
     return eventsBundle(this.deps.store, this.topics, record, since ?? 1, until ?? record.eventsSinceStart, content, this.options.fhirBase,
-      this.deps.clock.now().getTime());
+      this.deps.clock.now().getTime(), access);
   }
 
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { OPEN_ACCESS } from '../../src/access/index.js';
 import type { SubscriptionEngine } from '../../src/subscriptions/index.js';
 import { testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
@@ -99,7 +100,7 @@ for (const engineName of testEngines()) {
       await receiver.until(() => receiver.events().includes(9));
       assert.deepEqual(receiver.events(), [1, 2, 3, 4, 5, 6, 9]);
 
-      const events = await engine.eventsOf(id, 7, 8) as unknown as { type: string; entry: { resource?: { parameter?: Parameter[] } }[] };
+      const events = await engine.eventsOf(id, OPEN_ACCESS, 7, 8) as unknown as { type: string; entry: { resource?: { parameter?: Parameter[] } }[] };
       assert.equal(events.type, 'history');
       const status = events.entry[0]!.resource!.parameter!;
       assert.equal(status.find((p) => p.name === 'type')?.valueCode, 'query-event');

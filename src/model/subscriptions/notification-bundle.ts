@@ -23,6 +23,11 @@ export interface NotificationEvent {
   resource?: Resource;
   /** notificationShape additions (full-resource). */
   additional?: Resource[];
+  /**
+   * Why this event goes out at `empty` level whatever the subscription's content (issue 4 b: its
+   * focus is no longer visible to the grant): it keeps its number, carries no focus.
+   */
+  withheld?: string;
 }
 
 export interface StatusInput {
@@ -52,7 +57,7 @@ export function subscriptionStatus(input: StatusInput, events: NotificationEvent
         { name: 'event-number', valueString: String(event.eventNumber) },
         { name: 'timestamp', valueInstant: new Date(event.timestamp).toISOString() },
         // Backport IG "Payload Types": empty carries no focus; id-only and full-resource do.
-        ...(content === 'empty' ? [] : [{ name: 'focus', valueReference: { reference: `${fhirBase}/${event.focus.resourceType}/${event.focus.id}` } }]),
+        ...(content === 'empty' || event.withheld !== undefined ? [] : [{ name: 'focus', valueReference: { reference: `${fhirBase}/${event.focus.resourceType}/${event.focus.id}` } }]),
       ],
     })),
     ...(input.error ? [{ name: 'error', valueCodeableConcept: { text: input.error } }] : []),
@@ -77,7 +82,7 @@ export function notificationBundle(input: NotificationInput): Resource {
     response: { status: '200' },
   }];
   if (input.content !== 'empty') {
-    for (const event of input.events) entry.push(...focusEntries(event, input.content, input.fhirBase));
+    for (const event of input.events) if (event.withheld === undefined) entry.push(...focusEntries(event, input.content, input.fhirBase));
   }
   return {
     resourceType: 'Bundle', id: input.id, meta: { profile: [NOTIFICATION_PROFILE] }, type: 'history',
