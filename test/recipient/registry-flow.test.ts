@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { fetchEvents } from '../../recipient/index.js';
+import { loadSecretBox } from '../../registry/secret-box.js';
+import { discover, tokenRequest, type ClientCredentials } from '../../registry/smart-client.js';
 import { createUser } from '../../src/auth/index.js';
 import { http, patientBody } from '../harness/fhir-http.js';
 import { FormBrowser } from '../harness/form-browser.js';
@@ -161,6 +164,29 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     const page = await fetch(`${registryUrl}/staff`, { headers: { authorization: STAFF } }).then((r) => r.text());
     assert.match(page, /Asthma \(active\)/);
     assert.match(page, /Type 2 diabetes \(resolved\)/);
+  });
+
+  it('the subscriptions end no later than the grant allows', async () => {
+    const [patient] = await staffView();
+    for (const s of patient.subscriptions) {
+      assert.ok(s.end_at, 'the server answered an end');
+      assert.ok(Date.parse(s.end_at) <= Date.now() + 90 * 86_400_000 + 60_000, s.end_at);
+    }
+  });
+
+  it('$events answers the registry\'s own token (what recipient/ uses to fill gaps)', async () => {
+    // White box on purpose: the test unseals the registry's refresh token to act as the registry.
+    const box = loadSecretBox(join(dir, 'registry.db'), undefined);
+    const db = new Database(join(dir, 'registry.db'), { readonly: true });
+    const setting = db.prepare("SELECT name, value FROM settings WHERE name LIKE 'client:%'").get() as { name: string; value: string };
+    const grant = db.prepare('SELECT id, refresh_token FROM grants').get() as { id: string; refresh_token: string };
+    const subscription = db.prepare('SELECT server_id FROM subscriptions WHERE topic = ?').get(PROBLEM_LIST) as { server_id: string };
+    db.close();
+    const client = JSON.parse(box.open(setting.value, setting.name)) as ClientCredentials;
+    const tokens = await tokenRequest(await discover(server.fhirBase), client, { grant_type: 'refresh_token', refresh_token: box.open(grant.refresh_token, `refresh:${grant.id}`) });
+    const events = await fetchEvents({ fhirBase: server.fhirBase, subscriptionId: subscription.server_id, since: 1, until: 2, accessToken: tokens.access_token });
+    assert.equal(events.type, 'query-event');
+    assert.deepEqual(events.events.map((e) => [e.eventNumber, e.focus?.resourceType, e.withheld]), [[1, 'Condition', false], [2, 'Condition', false]]);
   });
 
   it('keeps the refresh token and the secrets sealed at rest (AES-256-GCM)', () => {
