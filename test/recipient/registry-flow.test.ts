@@ -97,16 +97,17 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     assert.equal((await fetch(`${registryUrl}/staff`)).status, 401, 'staff pages need the staff password');
   });
 
-  it('a clinician launches it from the chart, sees the lists, refers the patient; it subscribes to both topics', async () => {
+  /** A clinician signs in on the sandbox chart, launches the registry, allows; returns the referral form page. */
+  const launchFromChart = async (forPatient: string) => {
     const origin = new URL(server.fhirBase).origin;
     const browser = new FormBrowser();
-    const signInPage = await browser.open(`${origin}/ehr/patients/${patientId}`, origin);
+    const signInPage = await browser.open(`${origin}/ehr/patients/${forPatient}`, origin);
     const signIn = browser.formFields('/auth/sign-in', signInPage.html);
     signIn.set('username', 'doc');
     signIn.set('password', 'doctor-password');
     const chart = await browser.open(`${origin}/auth/sign-in`, origin, { method: 'POST', form: signIn });
     assert.match(chart.html!, /Launch Handover reference registry/);
-    let step = await browser.open(`${origin}/ehr/patients/${patientId}/launch`, origin, { method: 'POST', form: browser.formFields(`/ehr/patients/${patientId}/launch`) });
+    let step = await browser.open(`${origin}/ehr/patients/${forPatient}/launch`, origin, { method: 'POST', form: browser.formFields(`/ehr/patients/${forPatient}/launch`) });
     // Back and forth between the registry and the server (launch → authorize → consent → callback) until a page stays.
     for (let hops = 0; step.left && hops < 6; hops++) step = await browser.open(step.left, new URL(step.left).origin);
     if (browser.lastHtml.includes('action="/auth/consent"')) {
@@ -116,10 +117,16 @@ describe('reference registry: launch → refer → subscribe → receive → fet
       for (let hops = 0; step.left && hops < 6; hops++) step = await browser.open(step.left, new URL(step.left).origin);
     }
     assert.equal(step.status, 200, browser.lastHtml.slice(0, 1000));
-    assert.match(step.html!, /Refer Amy V\. Referred to the registry/);
-    assert.match(step.html!, /Type 2 diabetes \(active\)/);
-    assert.match(step.html!, /Metformin 500 mg/);
-    assert.match(step.html!, /Penicillin/);
+    return { browser, page: step.html! };
+  };
+  const referred = async (id: string) => (await staffView()).find((p) => p.referral.patient_id === id);
+
+  it('a clinician launches it from the chart, sees the lists, refers the patient; it subscribes to both topics', async () => {
+    const { browser, page } = await launchFromChart(patientId);
+    assert.match(page, /Refer Amy V\. Referred to the registry/);
+    assert.match(page, /Type 2 diabetes \(active\)/);
+    assert.match(page, /Metformin 500 mg/);
+    assert.match(page, /Penicillin/);
 
     const form = browser.formFields('/referral');
     form.set('reason', 'Diabetes registry enrolment');
@@ -127,14 +134,13 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     assert.equal(done.status, 200, done.html);
     assert.match(done.html!, /Referral received/);
 
-    const [patient] = await staffView();
-    assert.equal(patient.referral.patient_id, patientId);
+    const patient = await referred(patientId);
     assert.match(patient.referral.referred_by, /(^|\/)Practitioner\/d1$/, 'fhirUser from the verified id token');
     const refused = patient.subscriptions.filter((s: any) => s.status === 'refused');
     assert.deepEqual(refused.map((s: any) => s.last_error), [], 'the server refused the registry\'s Subscription create');
     assert.match(done.html!, /2 of 2 subscriptions/);
     await until('both subscriptions active (handshake received)', async () => {
-      const subs = (await staffView())[0].subscriptions;
+      const subs = (await referred(patientId)).subscriptions;
       return subs.length === 2 && subs.every((s: any) => s.status === 'active') && subs;
     });
   });
@@ -147,7 +153,7 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     assert.equal((await http('POST', `${server.fhirBase}/MedicationRequest`, medicationRequest(patientId, 'Salbutamol inhaler'))).status, 201);
 
     const patient = await until('the registry\'s copy to show the changes', async () => {
-      const [p] = await staffView();
+      const p = await referred(patientId);
       const texts = p.items.map((i: any) => `${i.list}: ${i.resource.code?.text ?? i.resource.medicationCodeableConcept?.text} ${i.resource.clinicalStatus?.coding?.[0]?.code ?? ''}`.trim());
       return texts.includes('problems: Asthma active') && texts.includes('problems: Type 2 diabetes resolved') && texts.includes('medications: Salbutamol inhaler') && p;
     });
@@ -166,8 +172,30 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     assert.match(page, /Type 2 diabetes \(resolved\)/);
   });
 
+  it('full-resource, when the clinician asks for it: changes arrive with their resources, nothing fetched', async () => {
+    const second = (await http('POST', `${server.fhirBase}/Patient`, patientBody('Fuller'))).body.id;
+    const gout = (await http('POST', `${server.fhirBase}/Condition`, condition(second, 'Gout'))).body.id;
+    const { browser, page } = await launchFromChart(second);
+    assert.match(page, /Gout \(active\)/);
+    const form = browser.formFields('/referral');
+    form.set('reason', 'Gout registry');
+    form.set('content', 'full-resource');
+    assert.equal((await browser.open(`${registryUrl}/referral`, registryUrl, { method: 'POST', form })).status, 200);
+    await until('active', async () => (await referred(second))?.subscriptions.every((s: any) => s.status === 'active' && s.content === 'full-resource'));
+
+    assert.equal((await http('DELETE', `${server.fhirBase}/Condition/${gout}`)).status, 204);
+    assert.equal((await http('POST', `${server.fhirBase}/Condition`, condition(second, 'Hypertension'))).status, 201);
+    const patient = await until('the second copy', async () => {
+      const p = await referred(second);
+      const texts = p.items.map((i: any) => i.resource.code?.text);
+      return texts.includes('Hypertension') && !texts.includes('Gout') && p;
+    });
+    assert.deepEqual(patient.subscriptions.find((s: any) => s.topic === PROBLEM_LIST).events.map((e: any) => [e.event_number, e.interaction, e.outcome]),
+      [[1, 'delete', 'deleted'], [2, 'create', 'from notification']]);
+  });
+
   it('the subscriptions end no later than the grant allows', async () => {
-    const [patient] = await staffView();
+    const patient = await referred(patientId);
     for (const s of patient.subscriptions) {
       assert.ok(s.end_at, 'the server answered an end');
       assert.ok(Date.parse(s.end_at) <= Date.now() + 90 * 86_400_000 + 60_000, s.end_at);
@@ -179,8 +207,8 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     const box = loadSecretBox(join(dir, 'registry.db'), undefined);
     const db = new Database(join(dir, 'registry.db'), { readonly: true });
     const setting = db.prepare("SELECT name, value FROM settings WHERE name LIKE 'client:%'").get() as { name: string; value: string };
-    const grant = db.prepare('SELECT id, refresh_token FROM grants').get() as { id: string; refresh_token: string };
-    const subscription = db.prepare('SELECT server_id FROM subscriptions WHERE topic = ?').get(PROBLEM_LIST) as { server_id: string };
+    const subscription = db.prepare('SELECT server_id, grant_id FROM subscriptions WHERE topic = ? AND patient_id = ?').get(PROBLEM_LIST, patientId) as { server_id: string; grant_id: string };
+    const grant = db.prepare('SELECT id, refresh_token FROM grants WHERE id = ?').get(subscription.grant_id) as { id: string; refresh_token: string };
     db.close();
     const client = JSON.parse(box.open(setting.value, setting.name)) as ClientCredentials;
     const tokens = await tokenRequest(await discover(server.fhirBase), client, { grant_type: 'refresh_token', refresh_token: box.open(grant.refresh_token, `refresh:${grant.id}`) });
@@ -193,8 +221,8 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     const db = new Database(join(dir, 'registry.db'), { readonly: true });
     try {
       const grants = db.prepare('SELECT refresh_token FROM grants').all() as { refresh_token: string }[];
-      assert.equal(grants.length, 1);
-      assert.match(grants[0]!.refresh_token, /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+      assert.equal(grants.length, 2, 'one grant per launch');
+      for (const grant of grants) assert.match(grant.refresh_token, /^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
       for (const row of db.prepare('SELECT header FROM subscriptions').all() as { header: string }[]) assert.match(row.header, /^v1\./);
       assert.match((db.prepare("SELECT value FROM settings WHERE name LIKE 'client:%'").get() as { value: string }).value, /^v1\./);
     } finally {
