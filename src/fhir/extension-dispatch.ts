@@ -16,23 +16,31 @@ export async function runExtended(extension: ResourceTypeExtension, route: Route
   switch (route.interaction) {
     case 'create':
     case 'update': {
-      // afterCommit must follow the commit, which a transaction Bundle holds back until its end.
-      if (tx) throw invalid(`A ${type} cannot be written inside a transaction Bundle; send it on its own or in a batch`);
       const body = request.body as Resource | undefined;
       if (typeof body !== 'object' || body === null || body.resourceType !== type) return run(request);
+      // afterCommit must follow the commit: a transaction Bundle runs it once the whole Bundle committed.
+      if (tx && !request.afterCommit) throw invalid(`A ${type} cannot be written here; send it on its own, in a batch or in a transaction`);
       const prepared = await extension.beforeWrite(body, request.access);
       const response = await run({ ...request, body: prepared.resource });
       const id = writtenId(response);
-      if (id !== undefined && response.status < 300) await prepared.afterCommit(id);
+      if (id !== undefined && response.status < 300) {
+        if (tx) request.afterCommit!.push(() => prepared.afterCommit(id));
+        else await prepared.afterCommit(id);
+      }
       return response;
     }
     case 'patch':
       throw notSupported(`PATCH is not supported on ${type}: send the whole resource with PUT`, 405);
     case 'delete': {
       if (route.conditional) throw notSupported(`Conditional delete is not supported on ${type}`, 405);
-      if (tx) throw invalid(`A ${type} cannot be deleted inside a transaction Bundle`);
+      if (tx && !request.afterCommit) throw invalid(`A ${type} cannot be deleted here`);
       const response = await run(request);
-      if (response.status < 300 && extension.afterDelete) await extension.afterDelete(request.path[1]!);
+      const afterDelete = extension.afterDelete;
+      if (response.status < 300 && afterDelete) {
+        const id = request.path[1]!;
+        if (tx) request.afterCommit!.push(() => afterDelete(id));
+        else await afterDelete(id);
+      }
       return response;
     }
     case 'read': {

@@ -18,6 +18,8 @@ export interface FhirRequest {
   access: AccessContext;
   /** A transaction pre-assigns create ids so `urn:uuid:` references resolve before writing. */
   assignedId?: string;
+  /** Inside a transaction Bundle: work to run after it commits (extensions' `afterCommit`). */
+  afterCommit?: (() => Promise<void>)[];
 }
 
 export interface FhirResponse {

@@ -1,6 +1,8 @@
 import { before, test } from 'node:test';
 import type { Resource } from '../../src/model/index.js';
 import { assertSameIds, putAll, searchIds } from '../harness/fhir-search.js';
+import { loadResources } from '../../src/fhir/index.js';
+import { fhirContextOf } from '../../src/http/index.js';
 import { describeEachEngine } from '../harness/test-server.js';
 
 /**
@@ -74,7 +76,13 @@ const DATA: Resource[] = [
 
 describeEachEngine('search: string, token and uri', (server) => {
   const ids = (path: string) => searchIds(server().fhirBase, path);
-  before(async () => putAll(server().fhirBase, DATA));
+  before(async () => {
+    await putAll(server().fhirBase, DATA.filter((r) => r.resourceType !== 'Subscription'));
+    // These are R4-style Subscriptions (criteria queries, an email channel, an unreachable host)
+    // that the API now refuses (Backport IG validation); the search index must still serve such
+    // stored records, so they go in through the write path without the API's subscription rules.
+    await loadResources(fhirContextOf(server().server.services), DATA.filter((r) => r.resourceType === 'Subscription'));
+  });
 
   test('string: starts with, case- and accent-insensitive, on any part of a HumanName', async () => {
     assertSameIds(await ids('Patient?family=mül'), ['p-muller']);
@@ -150,7 +158,8 @@ describeEachEngine('search: string, token and uri', (server) => {
     assertSameIds(await ids('Basic?_tag=registry&_security=R'), ['basic-tagged']);
     assertSameIds(await ids('Basic?_profile=https://handover.example.org/fhir/StructureDefinition/extract'), ['basic-tagged']);
     assertSameIds(await ids('Basic?_source=urn:handover:ehr'), ['basic-tagged']);
-    assertSameIds(await ids('Basic?_tag:missing=true'), ['basic-note']);
+    // (subject:missing=false leaves out the subscription topics, Basic resources the server always holds.)
+    assertSameIds(await ids('Basic?_tag:missing=true&subject:missing=false'), ['basic-note']);
   });
 
   test('uri: exact, :below (a prefix of the stored URI), :above (the stored URI is a prefix)', async () => {

@@ -71,9 +71,19 @@ describeEachEngine('Subscriptions through the FHIR API', (server) => {
     assert.equal(patch.status, 405);
     const inTransaction = await http('POST', server().fhirBase, {
       resourceType: 'Bundle', type: 'transaction',
+      entry: [{ resource: { ...subscription(endpoint, `Condition?patient=Patient/${patientId}`), criteria: 'http://example.org/nope' }, request: { method: 'POST', url: 'Subscription' } }],
+    });
+    assert.equal(inTransaction.status, 400, 'validated inside a transaction too');
+  });
+
+  it('a Subscription in a transaction Bundle starts once the Bundle committed', async () => {
+    const handshakes = receiver.of('handshake').length;
+    const bundle = await http('POST', server().fhirBase, {
+      resourceType: 'Bundle', type: 'transaction',
       entry: [{ resource: subscription(endpoint, `Condition?patient=Patient/${patientId}`), request: { method: 'POST', url: 'Subscription' } }],
     });
-    assert.equal(inTransaction.status, 400);
+    assert.equal(bundle.status, 200, bundle.text);
+    await receiver.until(() => receiver.of('handshake').length > handshakes);
   });
 
   it('advertises the topics and the operations, and serves the topics as Basic', async () => {

@@ -25,8 +25,11 @@ export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], a
       throw mapped;
     }
   };
-  return ctx.store.transaction(async (tx) => {
+  // Work other capabilities asked to run once the writes are durable (fhir-extensions.ts).
+  const afterCommit: (() => Promise<void>)[] = [];
+  const responses = await ctx.store.transaction(async (tx) => {
     const { planned, targets } = await planTransaction(ctx, tx, guard, entries, onEntry);
+    for (const p of planned) p.request.afterCommit = afterCommit;
     for (const p of planned) await onEntry(p.index, () => rewriteLocalReferences(p.request.body, targets));
     const responses: FhirResponse[] = new Array(entries.length);
     const run = async (p: PlannedEntry) => {
@@ -56,4 +59,6 @@ export async function runTransaction(ctx: FhirContext, entries: BundleEntry[], a
     for (const p of planned.filter((p) => p.phase === PHASE.read)) await run(p);
     return responses;
   });
+  for (const work of afterCommit) await work();
+  return responses;
 }
