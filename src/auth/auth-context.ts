@@ -19,6 +19,8 @@ export interface AuthContext {
   fhirBase: string;
   offlineDays: number;
   offlineMaxDays: number;
+  /** Seconds a rotated refresh token may still be presented (a lost response); 0 = never. */
+  refreshGraceSeconds: number;
   operatorToken: string | undefined;
 }
 

@@ -27,6 +27,8 @@ export interface Config {
   offlineDays: number;
   /** Absolute cap on an offline grant's life from its creation; 0 = none. */
   offlineMaxDays: number;
+  /** A public client's rotated refresh token stays usable this long (lost responses); 0 = off. */
+  refreshGraceSeconds: number;
   /** Bearer token for the operator API (minting EHR launches, registering clients in production). */
   operatorToken: string | undefined;
 }
@@ -130,6 +132,8 @@ export const OPTIONS: OptionSpec[] = [
     description: 'an offline grant (refresh token) lives this many days after its last use', parse: integer('offline-days', 1, 3650) },
   { key: 'offlineMaxDays', flag: '--offline-max-days', env: 'HANDOVER_OFFLINE_MAX_DAYS', valueName: 'n', defaultValue: 0,
     description: 'absolute cap on an offline grant from its creation, in days (0: none)', parse: integer('offline-max-days', 0, 36500) },
+  { key: 'refreshGraceSeconds', flag: '--refresh-grace-seconds', env: 'HANDOVER_REFRESH_GRACE_SECONDS', valueName: 'n', defaultValue: 0,
+    description: 'a rotated refresh token may be presented again this long (a lost response) before reuse revokes the grant; 0: off', parse: integer('refresh-grace-seconds', 0, 600) },
   { key: 'operatorToken', flag: '--operator-token', env: 'HANDOVER_OPERATOR_TOKEN', valueName: 'secret', defaultValue: undefined,
     description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
 ];

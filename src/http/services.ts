@@ -50,6 +50,6 @@ export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
   return {
     store, records: store.auth, keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl, fhirBase: fhirBaseOf(config),
-    offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, operatorToken: config.operatorToken,
+    offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds, operatorToken: config.operatorToken,
   };
 }

@@ -62,3 +62,30 @@ describe('offline grant lifetime', () => {
     assert.equal((await refresh(cappedFlow, token)).error, 'invalid_grant');
   });
 });
+
+describe('refresh-token grace period (--refresh-grace-seconds)', () => {
+  const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+  let server: TestServer;
+  let flow: SmartFlow;
+  before(async () => {
+    server = await startTestServer('sqlite', { refreshGraceSeconds: '30' }, clock);
+    const patientId = (await http('POST', `${server.fhirBase}/Patient`, patientBody('Grace'))).body.id;
+    await createUser(server.server.services.store.auth, { username: 'pat', password: 'patient-pass1', fhirUser: `Patient/${patientId}`, displayName: 'Pat' }, Date.now());
+    flow = await SmartFlow.register(server);
+  });
+  after(() => server.close());
+
+  const refresh = async (token: string) => (await (await oauth.refreshTokenGrantRequest(flow.as, flow.client, oauth.None(), token, INSECURE)).json()) as { error?: string; refresh_token?: string };
+
+  it('a lost response can be retried within the grace period; later reuse revokes the grant', async () => {
+    const first = (await flow.tokens('launch/patient offline_access patient/Patient.rs', ['pat', 'patient-pass1'])).refresh_token!;
+    const second = await refresh(first);
+    assert.ok(second.refresh_token);
+    clock.offsetMs = 10_000;
+    const retried = await refresh(first);
+    assert.ok(retried.refresh_token, `within the grace period: ${JSON.stringify(retried)}`);
+    clock.offsetMs = 45_000;
+    assert.equal((await refresh(first)).error, 'invalid_grant');
+    assert.equal((await refresh(retried.refresh_token)).error, 'invalid_grant', 'the reuse revoked the whole grant');
+  });
+});

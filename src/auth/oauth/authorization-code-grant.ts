@@ -94,7 +94,10 @@ export async function refreshTokenGrant(ctx: AuthContext, caller: AuthenticatedC
   // Liveness includes the parent of a derived grant (ADR 0003): a derived session dies with it.
   const liveness = await grantLiveness(ctx.records, grant, now);
   if (!liveness.alive) throw invalidGrant(`The authorization is no longer valid: ${liveness.reason}`);
-  if (record.rotatedAt !== null) {
+  // A client that lost the response to its last refresh may present the old token again within
+  // the grace period (off by default): it gets a fresh pair; after that, reuse means theft.
+  const withinGrace = record.rotatedAt !== null && now - record.rotatedAt <= ctx.refreshGraceSeconds * 1000;
+  if (record.rotatedAt !== null && !withinGrace) {
     await ctx.records.revokeGrant(grant.id, now, 'rotated refresh token reused');
     ctx.log.warn({ grantId: grant.id, clientId: client.clientId }, 'rotated refresh token reused: grant revoked');
     throw invalidGrant('This refresh token was already exchanged; the authorization is revoked');
@@ -111,7 +114,7 @@ export async function refreshTokenGrant(ctx: AuthContext, caller: AuthenticatedC
   }
   let refreshToken: string | undefined;
   if (client.kind === 'public') {
-    if (!(await ctx.records.rotateRefreshToken(record.tokenHash, now))) {
+    if (!withinGrace && !(await ctx.records.rotateRefreshToken(record.tokenHash, now))) {
       await ctx.records.revokeGrant(grant.id, now, 'rotated refresh token reused');
       throw invalidGrant('This refresh token was already exchanged; the authorization is revoked');
     }
