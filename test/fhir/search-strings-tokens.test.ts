@@ -1,4 +1,5 @@
 import { before, test } from 'node:test';
+import { withOwnerTags } from '../../src/access/index.js';
 import type { Resource } from '../../src/model/index.js';
 import { assertSameIds, putAll, searchIds } from '../harness/fhir-search.js';
 import { loadResources } from '../../src/fhir/index.js';
@@ -81,7 +82,9 @@ describeEachEngine('search: string, token and uri', (server) => {
     // These are R4-style Subscriptions (criteria queries, an email channel, an unreachable host)
     // that the API now refuses (Backport IG validation); the search index must still serve such
     // stored records, so they go in through the write path without the API's subscription rules.
-    await loadResources(fhirContextOf(server().server.services), DATA.filter((r) => r.resourceType === 'Subscription'));
+    // A Subscription is visible only to its owner (ADR 0008): tag them as the suite's backend client's.
+    const owner = { grantId: '', kind: 'backend' as const, clientId: server().tokens.clientId, tokenId: '', scopes: [] };
+    await loadResources(fhirContextOf(server().server.services), DATA.filter((r) => r.resourceType === 'Subscription').map((r) => withOwnerTags(r, owner)));
   });
 
   test('string: starts with, case- and accent-insensitive, on any part of a HumanName', async () => {
