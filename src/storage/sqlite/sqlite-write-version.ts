@@ -16,7 +16,11 @@ export function sqliteVersionWriter(db: Database.Database): (write: VersionWrite
   const insertVersion = db.prepare('INSERT INTO resource_versions (rid, resource_type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const kinds = Object.keys(INDEX_TABLES) as IndexKind[];
   const deleteIndex = kinds.map((kind) => db.prepare(`DELETE FROM ${INDEX_TABLES[kind].table} WHERE rid = ?`));
-  const insertIndex = indexInserter(db);
+  const insertIndex = Object.fromEntries(kinds.map((kind) => {
+    const { table, columns } = INDEX_TABLES[kind];
+    const placeholders = columns.map(() => '?').join(', ');
+    return [kind, db.prepare(`INSERT INTO ${table} (rid, resource_type, param, ${columns.join(', ')}) VALUES (?, ?, ?, ${placeholders})`)];
+  })) as Record<IndexKind, Database.Statement>;
 
   return (write) => guard(() => {
     const deleted = write.json === null ? 1 : 0;
@@ -33,37 +37,9 @@ export function sqliteVersionWriter(db: Database.Database): (write: VersionWrite
     }
     insertVersion.run(rid, write.resourceType, write.id, write.versionId, write.lastUpdated, deleted, write.json);
     if (!write.index || deleted) return;
-    for (const kind of kinds) insertIndex(kind, rid, write.resourceType, indexRows(write.index, kind));
+    for (const kind of kinds) {
+      const statement = insertIndex[kind];
+      for (const row of indexRows(write.index, kind)) statement.run(rid, write.resourceType, row.param, ...row.values);
+    }
   });
-}
-
-/** Rows per multi-row INSERT: a Patient has ~20 index rows, most tables get fewer than 8. */
-const CHUNK = 8;
-
-/**
- * A resource's rows of one index table in as few statements as possible: one multi-row INSERT
- * per CHUNK rows (statements prepared once per row count), none for an empty table. One
- * statement per row made the JS↔SQLite crossing and statement reset cost more than the inserts.
- */
-function indexInserter(db: Database.Database): (kind: IndexKind, rid: number | bigint, type: string, rows: { param: string; values: unknown[] }[]) => void {
-  const statements = new Map<string, Database.Statement>();
-  const statementFor = (kind: IndexKind, count: number): Database.Statement => {
-    const key = `${kind}:${count}`;
-    let statement = statements.get(key);
-    if (!statement) {
-      const { table, columns } = INDEX_TABLES[kind];
-      const row = `(${['?', '?', '?', ...columns.map(() => '?')].join(', ')})`;
-      statement = db.prepare(`INSERT INTO ${table} (rid, resource_type, param, ${columns.join(', ')}) VALUES ${Array<string>(count).fill(row).join(', ')}`);
-      statements.set(key, statement);
-    }
-    return statement;
-  };
-  return (kind, rid, type, rows) => {
-    for (let start = 0; start < rows.length; start += CHUNK) {
-      const chunk = rows.slice(start, start + CHUNK);
-      const params: unknown[] = [];
-      for (const row of chunk) params.push(rid, type, row.param, ...row.values);
-      statementFor(kind, chunk.length).run(params);
-    }
-  };
 }
