@@ -8,6 +8,7 @@
  */
 import autocannon from 'autocannon';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { backendTokenSource, type TokenSource } from '../test/harness/backend-token.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -78,8 +79,12 @@ async function startServer(db: string, synchronous: string, port: number): Promi
   return child;
 }
 
+/** The bench runs with a bearer token, as a real deployment would (a backend service's). */
+let tokens: TokenSource | undefined;
+const authorization = async (): Promise<Record<string, string>> => (tokens ? { authorization: `Bearer ${await tokens.get()}` } : {});
+
 async function post(url: string, body: unknown): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json', ...(await authorization()) }, body: JSON.stringify(body) });
   return response.json();
 }
 
@@ -121,6 +126,7 @@ async function benchEngine(engine: string): Promise<void> {
   log(`• ${engine}: raw insert floor ${storageFloor.toFixed(0)}/s`);
   const server = await startServer(db, synchronous, port);
   const base = `http://127.0.0.1:${port}/fhir`;
+  tokens = await backendTokenSource(`http://127.0.0.1:${port}`);
   // A realistic index: 300 patients with 10 conditions each (half on the problem list); the
   // searched patient is one of them, and creates go to another patient.
   let subject = '';
@@ -145,7 +151,7 @@ async function benchEngine(engine: string): Promise<void> {
     if (engine === 'sqlite-full' && !scenario.name.startsWith('create')) continue;
     for (const connections of [1, 10]) {
       const before = processStats(server.pid!);
-      const result = await load(scenario.url, connections, { method: scenario.method ?? 'GET', ...(scenario.body ? { body: scenario.body } : {}) });
+      const result = await load(scenario.url, connections, { method: scenario.method ?? 'GET', ...(scenario.body ? { body: scenario.body } : {}), headers: await authorization() });
       const after = processStats(server.pid!);
       const floor = floors[`${scenario.floorKey}-${connections}`]!;
       const row: Row = {
