@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { grantLiveness } from '../../access/index.js';
-import { narrowScopes, parseScopes, formatScopes, type ParsedScope } from '../../model/index.js';
+import { parseScopes, formatScopes, type ParsedScope } from '../../model/index.js';
 import type { GrantRecord, UserRecord } from '../../storage/index.js';
 import { nowMs, type AuthContext } from '../auth-context.js';
 import { digest, pkceMatches, randomToken } from '../secrets.js';
@@ -10,7 +10,8 @@ import { ACCESS_TOKEN_SECONDS, CODE_SECONDS } from './discovery.js';
 import type { FormParams } from './form-params.js';
 import { idToken } from './id-token.js';
 import { accessTokenResponse, type TokenResponse } from './issue-tokens.js';
-import { invalidGrant, invalidScope, unauthorizedClient } from './oauth-error.js';
+import { invalidGrant, unauthorizedClient } from './oauth-error.js';
+import { narrowRequestedScope } from './narrow-requested-scope.js';
 import { authUrls } from '../auth-context.js';
 
 export interface Approval {
@@ -102,16 +103,7 @@ export async function refreshTokenGrant(ctx: AuthContext, caller: AuthenticatedC
     ctx.log.warn({ grantId: grant.id, clientId: client.clientId }, 'rotated refresh token reused: grant revoked');
     throw invalidGrant('This refresh token was already exchanged; the authorization is revoked');
   }
-  const grantedScopes = parseScopes(grant.scope).scopes;
-  let scope = grant.scope;
-  const requestedText = params.optional('scope');
-  if (requestedText !== undefined) {
-    const requested = parseScopes(requestedText);
-    if (requested.invalid.length > 0) throw invalidScope(`Invalid scope "${requested.invalid[0]!.text}"`);
-    const narrowed = narrowScopes(requested.scopes, grantedScopes);
-    if (!narrowed.ok) throw invalidScope(`The refresh may not widen the grant: ${formatScopes(narrowed.widening, 'requested')}`);
-    scope = formatScopes(narrowed.scopes, 'requested');
-  }
+  const scope = narrowRequestedScope(params.optional('scope'), grant.scope, 'The refresh of this grant');
   let refreshToken: string | undefined;
   if (client.kind === 'public') {
     if (!withinGrace && !(await ctx.records.rotateRefreshToken(record.tokenHash, now))) {

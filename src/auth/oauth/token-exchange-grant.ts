@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { grantLiveness } from '../../access/index.js';
-import { formatScopes, narrowScopes, parseScopes } from '../../model/index.js';
 import type { ClientRecord, GrantRecord } from '../../storage/index.js';
 import { nowMs, type AuthContext } from '../auth-context.js';
 import type { ClientJwks } from '../clients/client-jwks.js';
@@ -9,7 +8,8 @@ import { verifyClientAssertion, type AuthenticatedClient } from './client-authen
 import { ACCESS_TOKEN_SECONDS } from './discovery.js';
 import type { FormParams } from './form-params.js';
 import { accessTokenResponse, type TokenResponse } from './issue-tokens.js';
-import { OAuthError, invalidGrant, invalidRequest, invalidScope } from './oauth-error.js';
+import { OAuthError, invalidGrant, invalidRequest } from './oauth-error.js';
+import { narrowRequestedScope } from './narrow-requested-scope.js';
 import { findPresentedToken } from './presented-token.js';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -65,16 +65,7 @@ export function tokenExchangeGrant(jwks: ClientJwks) {
     const liveness = await grantLiveness(ctx.records, parent, now);
     if (!liveness.alive) throw invalidGrant(`subject_token is no longer valid: ${liveness.reason}`);
 
-    const parentScopes = parseScopes(parent.scope).scopes;
-    let scope = parent.scope;
-    const requested = params.optional('scope');
-    if (requested !== undefined) {
-      const parsed = parseScopes(requested);
-      if (parsed.invalid.length > 0) throw invalidScope(`Invalid scope "${parsed.invalid[0]!.text}"`);
-      const narrowed = narrowScopes(parsed.scopes, parentScopes);
-      if (!narrowed.ok) throw invalidScope(`A derived token may not widen its parent: ${formatScopes(narrowed.widening, 'requested')}`);
-      scope = formatScopes(narrowed.scopes, 'requested');
-    }
+    const scope = narrowRequestedScope(params.optional('scope'), parent.scope, 'A derived token');
 
     const offline = subjectType === REFRESH_TOKEN_TYPE;
     if (offline && requestedType !== undefined && requestedType !== REFRESH_TOKEN_TYPE) throw invalidRequest('a refresh token derives a refresh token (an offline session)');
