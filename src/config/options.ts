@@ -31,6 +31,12 @@ export interface Config {
   refreshGraceSeconds: number;
   /** Bearer token for the operator API (minting EHR launches, registering clients in production). */
   operatorToken: string | undefined;
+  /** SMTP server for invitation emails (issue 5 b); unset: the link is logged instead (and the chart prints it). */
+  smtpUrl: string | undefined;
+  /** The From of every email the server sends. */
+  mailFrom: string;
+  /** Days a patient has to answer an invitation before its link expires. */
+  invitationDays: number;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -87,6 +93,17 @@ function absoluteUrl(name: string) {
   };
 }
 
+function smtpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`smtp-url must be smtp://[user:password@]host[:port] or smtps://…, got "${raw.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError(`smtp-url must be an smtp:// or smtps:// URL, got a ${url.protocol} URL`);
+  return raw;
+}
+
 function dbUrl(raw: string): string {
   if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
   throw new ConfigError(`db must be sqlite:<path> or postgres://…, got "${raw}"`);
@@ -136,4 +153,10 @@ export const OPTIONS: OptionSpec[] = [
     description: 'a rotated refresh token may be presented again this long (a lost response) before reuse revokes the grant; 0: off', parse: integer('refresh-grace-seconds', 0, 600) },
   { key: 'operatorToken', flag: '--operator-token', env: 'HANDOVER_OPERATOR_TOKEN', valueName: 'secret', defaultValue: undefined,
     description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
+  { key: 'smtpUrl', flag: '--smtp-url', env: 'HANDOVER_SMTP_URL', valueName: 'url', defaultValue: undefined,
+    description: 'SMTP server for invitation emails: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://…; unset: invitation links are logged and printed from the chart', parse: smtpUrl },
+  { key: 'mailFrom', flag: '--mail-from', env: 'HANDOVER_MAIL_FROM', valueName: 'address', defaultValue: 'Handover <handover@localhost>',
+    description: 'the From of the emails the server sends', parse: text },
+  { key: 'invitationDays', flag: '--invitation-days', env: 'HANDOVER_INVITATION_DAYS', valueName: 'n', defaultValue: 14,
+    description: 'days a patient has to answer an invitation to take over a clinician\'s sharing before its link expires', parse: integer('invitation-days', 1, 365) },
 ];
