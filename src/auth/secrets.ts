@@ -3,19 +3,8 @@ import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
-/** 256 bits, URL-safe: codes, refresh tokens, launch values, session ids, client secrets. */
-export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
-/**
- * How high-entropy server-made values are kept at rest (codes, refresh tokens, launches, session
- * ids, generated client secrets): a SHA-256 digest. Guessing the input is as hard as guessing the
- * value, so a slow KDF would add nothing but latency; passwords, chosen by people, use scrypt.
- */
-export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
+// Shared with the handover's invitation links (src/consent), so they live in base.
+export { randomToken, digest } from '../base/index.js';
 
 /** Constant-time equality of two strings (different lengths compare unequal without a shortcut on content). */
 export function sameSecret(a: string, b: string): boolean {

@@ -4,3 +4,4 @@ export { createLogger, type Logger } from './log.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { outboundFetch, checkDestination, addressKind, OutboundRefused, type OutboundPolicy, type OutboundResponse } from './outbound-fetch.js';
 export { smtpMailer, type Mailer, type MailMessage } from './mailer.js';
+export { randomToken, digest } from './tokens.js';
