@@ -1,6 +1,7 @@
 import type { SearchIndex, SearchRequest } from '../model/index.js';
 import type { AuthRecords } from './auth/auth-records.js';
 import type { SubscriptionRecords } from './subscriptions/subscription-records.js';
+import type { ConsentRecords } from './consent/consent-records.js';
 
 /**
  * The one storage interface. Two engines implement it (SQLite, PostgreSQL); nothing above
@@ -93,6 +94,8 @@ export interface Store extends StoreReader {
   readonly auth: AuthRecords;
   /** The subscriptions engine's records: subscriptions' state, numbered events, matcher cursors, attempts. */
   readonly subscriptions: SubscriptionRecords;
+  /** The consent capability's records: grants by Consent, the durable disclosure log (issue 5). */
+  readonly consent: ConsentRecords;
   /** Applies numbered migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Database reachable and migrations applied. */

@@ -1,5 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { consentSchema } from '../consent/consent-schema.js';
 
 /**
  * Numbered migrations, applied in order at start under an advisory lock (several processes may
@@ -80,4 +81,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('postgres') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('postgres') },
+  // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
+  { version: 4, sql: consentSchema('postgres') },
 ];

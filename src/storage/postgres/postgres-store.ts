@@ -12,6 +12,8 @@ import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
+import { consentRecords } from '../consent/consent-sql.js';
+import type { ConsentRecords } from '../consent/consent-records.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -26,6 +28,7 @@ export class PostgresStore implements Store {
   private readonly db;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
+  readonly consent: ConsentRecords;
 
   constructor(connectionString: string, poolSize = 10) {
     this.pool = new pg.Pool({ connectionString, max: poolSize });
@@ -33,6 +36,7 @@ export class PostgresStore implements Store {
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
     this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
+    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */

@@ -1,5 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { consentSchema } from '../consent/consent-schema.js';
 
 /**
  * Numbered migrations, applied in order at start and recorded in `schema_migrations`.
@@ -78,4 +79,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('sqlite') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('sqlite') },
+  // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
+  { version: 4, sql: consentSchema('sqlite') },
 ];

@@ -17,6 +17,8 @@ import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
+import { consentRecords } from '../consent/consent-sql.js';
+import type { ConsentRecords } from '../consent/consent-records.js';
 
 /** WAL pages (4 KiB) after which the writer restarts the WAL: ~40 MiB. */
 const WAL_RESTART_PAGES = 10_000;
@@ -42,6 +44,7 @@ export class SqliteStore implements Store {
   private closed = false;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
+  readonly consent: ConsentRecords;
 
   constructor(path: string, options: SqliteOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -74,6 +77,7 @@ export class SqliteStore implements Store {
     this.commits = new GroupCommit(this.writer);
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
+    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
   }
 
   async migrate(): Promise<void> {
