@@ -13,6 +13,7 @@ import { launchApi } from './launch/launch-api.js';
 import { introspectionRoute } from './oauth/introspection.js';
 import { revocationRoute } from './oauth/revocation.js';
 import { connectedAppsRoutes } from './pages/connected-apps.js';
+import { portalRoutes } from './pages/portal-routes.js';
 import { nowMs } from './auth-context.js';
 import { errorPage } from './pages/auth-pages.js';
 import { pageHeaders } from './pages/browser-security.js';
@@ -65,6 +66,7 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     });
     await browserRoutes(browser, ctx);
     connectedAppsRoutes(browser, ctx);
+    portalRoutes(browser, ctx);
     if (ctx.mode === 'sandbox') chartRoutes(browser, ctx);
   });
 

@@ -2,7 +2,7 @@ import { invalid, notFound, notSupported, parseSearchRequest, type Resource } fr
 import type { StoreTransaction } from '../storage/index.js';
 import type { AccessGuard } from './access-guard.js';
 import type { FhirContext } from './fhir-context.js';
-import type { FhirOperation, ResourceTypeExtension } from './fhir-extensions.js';
+import type { FhirOperation, PreparedWrite, ResourceTypeExtension } from './fhir-extensions.js';
 import type { FhirRequest, FhirResponse } from './fhir-request.js';
 import type { Route } from './routes.js';
 
@@ -20,17 +20,19 @@ export async function runExtended(extension: ResourceTypeExtension, route: Route
       if (typeof body !== 'object' || body === null || body.resourceType !== type) return run(request);
       // afterCommit must follow the commit: a transaction Bundle runs it once the whole Bundle committed.
       if (tx && !request.afterCommit) throw invalid(`A ${type} cannot be written here; send it on its own, in a batch or in a transaction`);
-      const prepared = await extension.beforeWrite(body, request.access);
-      const response = await run({ ...request, body: prepared.resource });
-      const id = writtenId(response);
-      if (id !== undefined && response.status < 300) {
-        if (tx) request.afterCommit!.push(() => prepared.afterCommit(id));
-        else await prepared.afterCommit(id);
-      }
+      const prepared = extension.beforeWrite ? await extension.beforeWrite(body, request.access) : undefined;
+      const response = await run(prepared ? { ...request, body: prepared.resource } : request);
+      await afterWritten(extension, prepared, response, request, tx);
       return response;
     }
-    case 'patch':
-      throw notSupported(`PATCH is not supported on ${type}: send the whole resource with PUT`, 405);
+    case 'patch': {
+      // A type whose writes must be prepared before they are stored cannot take a patch it never saw.
+      if (extension.beforeWrite) throw notSupported(`PATCH is not supported on ${type}: send the whole resource with PUT`, 405);
+      if (tx && !request.afterCommit) throw invalid(`A ${type} cannot be patched here`);
+      const response = await run(request);
+      await afterWritten(extension, undefined, response, request, tx);
+      return response;
+    }
     case 'delete': {
       if (route.conditional) throw notSupported(`Conditional delete is not supported on ${type}`, 405);
       if (tx && !request.afterCommit) throw invalid(`A ${type} cannot be deleted here`);
@@ -51,6 +53,19 @@ export async function runExtended(extension: ResourceTypeExtension, route: Route
     }
     default:
       return run(request);
+  }
+}
+
+/** Runs the extension's after-commit work of a successful write: at once, or after the enclosing transaction Bundle commits. */
+async function afterWritten(extension: ResourceTypeExtension, prepared: PreparedWrite | undefined, response: FhirResponse, request: FhirRequest,
+  tx: StoreTransaction | undefined): Promise<void> {
+  const id = writtenId(response);
+  if (id === undefined || response.status >= 300) return;
+  const work = [prepared ? () => prepared.afterCommit(id) : undefined, extension.afterWrite ? () => extension.afterWrite!(id) : undefined]
+    .filter((w): w is () => Promise<void> => w !== undefined);
+  for (const step of work) {
+    if (tx) request.afterCommit!.push(step);
+    else await step();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { AccessContext } from '../access/index.js';
 import type { OperationOutcomeIssue, Resource } from '../model/index.js';
+import type { FhirRequest } from './fhir-request.js';
 
 /**
  * How another capability (subscriptions, consent, …) takes part in the FHIR API without the FHIR
@@ -11,7 +12,15 @@ export interface ResourceTypeExtension {
    * Before a create or update of this type is stored: checks and normalizes the resource (throw
    * OperationOutcomeError to refuse), and says what to do once the write has committed.
    */
-  beforeWrite(resource: Resource, access: AccessContext): Promise<PreparedWrite>;
+  beforeWrite?(resource: Resource, access: AccessContext): Promise<PreparedWrite>;
+  /**
+   * Inside the write's transaction, for every new version of this type whoever writes it (API
+   * create, update, patch; Bundle entries; loads): `current` is the stored version, if any. Throw
+   * OperationOutcomeError to refuse.
+   */
+  checkVersion?(next: Resource, current: Resource | undefined): Promise<void>;
+  /** After a create, update or patch of this type committed (a type with it and no `beforeWrite` accepts PATCH). */
+  afterWrite?(id: string): Promise<void>;
   /** After a delete of this type committed. */
   afterDelete?(id: string): Promise<void>;
   /** What a read returns of a stored resource (e.g. live state kept outside the resource). */
@@ -43,6 +52,11 @@ export interface FhirExtensions {
   operations: FhirOperation[];
   /** Called after every committed write through the API (wakes change-log readers at once). */
   afterCommit(): void;
+  /**
+   * Before a successful response carrying resources leaves for a caller with a token (reads,
+   * searches, history, operations, batches): the disclosure log records it durably (issue 5).
+   */
+  disclosed?(access: AccessContext, request: FhirRequest, body: Resource): Promise<void>;
   /** Additions to the CapabilityStatement's `rest.resource` entry of a type (e.g. extensions). */
   capability?(resourceType: string): Record<string, unknown> | undefined;
 }

@@ -39,6 +39,7 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   }
   await loadMissing(fhirContextOf(services), services.subscriptions.topicResources());
   services.subscriptions.start();
+  services.disclosures.start();
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');
   // Expired codes, launches, sessions and jti records are useless after expiry; keep the tables small.
@@ -59,6 +60,8 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
         await app.close();
         // Rounds in flight finish; undelivered events stay recorded for the next start.
         await services.subscriptions.stop();
+        // Disclosures recorded so far become AuditEvents before the store closes.
+        await services.disclosures.stop();
         await store.close();
       })();
       return closing;

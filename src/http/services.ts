@@ -6,6 +6,10 @@ import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
 import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
+import { ConsentService, DisclosureLog } from '../consent/index.js';
+import { loadResources } from '../fhir/index.js';
+import type { Resource } from '../model/index.js';
+import { consentExtensions, consentPort, mergeExtensions, recordsEndingConsents } from './consent-wiring.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
 export interface Services {
@@ -13,6 +17,10 @@ export interface Services {
   store: Store;
   keys: SigningKeys;
   subscriptions: SubscriptionEngine;
+  /** Consent as data and the revocation cascade (issue 5). */
+  consent: ConsentService;
+  /** The disclosure log: durable records, materialized as AuditEvents in batches. */
+  disclosures: DisclosureLog;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -23,15 +31,24 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
-  return {
+  const fhirBase = fhirBaseOf(config);
+  // Consent, Provenance, Device and AuditEvent resources go through the one write path.
+  let writeContext: FhirContext | undefined;
+  const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
+  const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
+  const services: Services = {
     config,
     store,
     keys: new SigningKeys(store.auth, clock),
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) } }),
+    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase },
+      onDisclosed: (sent) => disclosures.recordNotification(sent) }),
+    consent: new ConsentService({ store, clock, log, fhirBase, writeResources }),
+    disclosures,
     clock,
     log,
     metrics: createMetrics(),
   };
+  return services;
 }
 
 export const fhirBaseOf = (config: Config): string => `${config.baseUrl}/fhir`;
@@ -42,14 +59,15 @@ export function fhirContextOf(services: Services): FhirContext {
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
     authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open }),
-    extensions: subscriptionExtensions(services.subscriptions),
+    extensions: mergeExtensions(subscriptionExtensions(services.subscriptions), consentExtensions(services.consent, services.disclosures)),
   };
 }
 
 export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
   return {
-    store, records: store.auth, keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl, fhirBase: fhirBaseOf(config),
-    offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds, operatorToken: config.operatorToken,
+    store, records: recordsEndingConsents(store.auth, services.consent, log), keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
+    fhirBase: fhirBaseOf(config), offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds,
+    operatorToken: config.operatorToken, consent: consentPort(services.consent, services.disclosures, store, fhirBaseOf(config)),
   };
 }

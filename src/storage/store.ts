@@ -1,6 +1,7 @@
 import type { SearchIndex, SearchRequest } from '../model/index.js';
 import type { AuthRecords } from './auth/auth-records.js';
 import type { SubscriptionRecords } from './subscriptions/subscription-records.js';
+import type { ConsentRecords } from './consent/consent-records.js';
 import type { InvitationRecords } from './handover/invitation-records.js';
 
 /**
@@ -94,6 +95,8 @@ export interface Store extends StoreReader {
   readonly auth: AuthRecords;
   /** The subscriptions engine's records: subscriptions' state, numbered events, matcher cursors, attempts. */
   readonly subscriptions: SubscriptionRecords;
+  /** The consent capability's records: grants by Consent, the durable disclosure log (issue 5). */
+  readonly consent: ConsentRecords;
   /** The handover's invitations from a clinician's referral to the patient (issue 5 b). */
   readonly invitations: InvitationRecords;
   /** Applies numbered migrations; safe to call from several processes at once. */

@@ -6,6 +6,7 @@ import { backOff } from './back-off.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
 import type { RestHookSender } from './rest-hook-sender.js';
+import { disclosedReferences, type OnDisclosed } from './disclosed-notification.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -23,6 +24,8 @@ export interface RoundDeps {
   send: RestHookSender;
   options: EngineOptions;
   random?: () => number;
+  /** Issue 5: the disclosure log hears of every accepted notification. */
+  onDisclosed?: OnDisclosed;
 }
 
 export const HANDSHAKE_FAILED = 'Handshake failed: ';
@@ -87,6 +90,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
+    await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId, eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
     if (lastEvent !== null) await deps.store.subscriptions.markDelivered(record.id, lastEvent, sentAt);
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,

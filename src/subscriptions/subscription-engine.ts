@@ -13,6 +13,7 @@ import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
 import { SettingsCache } from './subscription-settings-cache.js';
 import { WakeSignal } from './wake-signal.js';
+import type { OnDisclosed } from './disclosed-notification.js';
 
 /**
  * The subscriptions engine: validation for the FHIR layer, the matcher loop (change log →
@@ -30,6 +31,8 @@ export interface EngineDeps {
   /** Outbound delivery; defaults to the rest-hook sender over outboundFetch. */
   send?: RestHookSender;
   random?: () => number;
+  /** Issue 5: called after each notification an endpoint accepted (the disclosure log). */
+  onDisclosed?: OnDisclosed;
 }
 
 export interface ValidatedSubscription {
@@ -187,7 +190,7 @@ export class SubscriptionEngine {
     const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
     for (const record of claimed) {
       const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        options: this.options, ...(this.deps.random ? { random: this.deps.random } : {}) }, record)
+        options: this.options, ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
         .finally(() => {
           this.inFlight.delete(round);

@@ -21,7 +21,9 @@ const observation = (subject: string, code: string, extra: Record<string, unknow
 describeEachEngine('FHIR transaction', (server) => {
   const post = (bundle: unknown, headers: Record<string, string> = {}) => http('POST', server().fhirBase, bundle, headers);
   const count = async (query: string) => (await http('GET', `${server().fhirBase}/${query}${query.includes('?') ? '&' : '?'}_summary=count`)).body.total as number;
-  const historySince = async (since: string) => (await http('GET', `${server().fhirBase}/_history?_since=${encodeURIComponent(since)}&_count=1000`)).body.entry ?? [];
+  // What the server writes about itself meanwhile (the disclosure log of this suite's own reads: AuditEvents, the app's Device) is left out.
+  const historySince = async (since: string) => ((await http('GET', `${server().fhirBase}/_history?_since=${encodeURIComponent(since)}&_count=1000`)).body.entry ?? [])
+    .filter((e: { fullUrl?: string }) => !/\/(AuditEvent|Device)\//.test(e.fullUrl ?? ''));
 
   test('a realistic transaction: urn:uuid creates, conditional create, PUT, PATCH, DELETE, GET, in request order', async () => {
     const base = server().fhirBase;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { grantLiveness } from '../../access/index.js';
+import { consentPatientOf, grantLiveness } from '../../access/index.js';
 import { parseScopes, formatScopes, type ParsedScope } from '../../model/index.js';
 import type { GrantRecord, UserRecord } from '../../storage/index.js';
 import { nowMs, type AuthContext } from '../auth-context.js';
@@ -38,7 +38,18 @@ export async function approveAuthorization(ctx: AuthContext, request: Authorizat
     expiresAt: offline && ctx.offlineMaxDays > 0 ? now + ctx.offlineMaxDays * 86_400_000 : null,
     parentGrantId: null, parentTokenId: null, consentId: null, revokedAt: null, revokedReason: null,
   };
+  // Issue 5: a standing authorization is backed by a Consent, named before the grant is stored.
+  if (consentPatientOf(grant) !== undefined) grant.consentId = randomUUID();
   await ctx.records.insertGrant(grant);
+  if (grant.consentId !== null) {
+    try {
+      await ctx.consent.backGrant(grant, { fhirUser: approval.user.fhirUser, displayName: approval.user.displayName }, request.launch ? 'ehr-launch' : 'standalone-launch');
+    } catch (error) {
+      // No standing authorization without its Consent: the approval fails as a whole.
+      await ctx.records.revokeGrant(grant.id, now, 'its Consent could not be recorded');
+      throw error;
+    }
+  }
   const code = randomToken();
   await ctx.records.insertCode({
     codeHash: digest(code), grantId: grant.id, clientId: request.clientId, redirectUri: request.redirectUri,

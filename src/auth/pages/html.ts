@@ -66,5 +66,14 @@ button:focus, input:focus { outline: 3px solid #f0b400; }
 .muted { color: #57606a; font-size: .9rem; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 td, th { border-bottom: 1px solid #d0d7de; padding: .4rem; text-align: left; vertical-align: top; }
+article { background: #fff; border: 1px solid #d0d7de; border-radius: .5rem; padding: .2rem 1rem 1rem; margin: 1rem 0; }
+article form { border: 0; padding: 0; background: none; }
+dt { font-weight: 600; }
+dd { margin: 0 0 .5rem 0; }
+ul.inline { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1rem; }
+.log { padding-left: 1.2rem; overflow-wrap: anywhere; }
+.log li { margin: .3rem 0; }
+button { min-height: 2.75rem; }
+a:focus { outline: 3px solid #f0b400; }
 @media (max-width: 30rem) { main { margin: .5rem auto; } }
 `;

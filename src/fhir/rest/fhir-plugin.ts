@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InsufficientScope, OPEN_ACCESS, Unauthenticated, type AccessContext } from '../../access/index.js';
-import { invalid, issue, OperationOutcomeError, outcomeOf, tooLong } from '../../model/index.js';
+import { invalid, issue, OperationOutcomeError, outcomeOf, tooLong, type Resource } from '../../model/index.js';
 import { StorageError } from '../../storage/index.js';
 import { bearerChallengeOf, outcomeOfError } from '../outcome-of-error.js';
 import { dispatch } from '../dispatch.js';
@@ -53,6 +53,7 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
       access,
     };
     const response = await dispatch(ctx, fhirRequest);
+    await recordDisclosure(ctx, fhirRequest, response);
     // Committed by now: change-log readers (the subscription matcher) look at once, not at their next poll.
     if (request.method !== 'GET' && request.method !== 'HEAD') ctx.extensions.afterCommit();
     return send(reply, response, String(request.headers.prefer ?? ''), url.searchParams.get('_pretty') === 'true');
@@ -80,6 +81,20 @@ async function accessOf(ctx: FhirContext, request: FastifyRequest, path: string[
   const isMetadata = path.length === 1 && path[0] === 'metadata' && (request.method === 'GET' || request.method === 'HEAD');
   if (isMetadata) return OPEN_ACCESS;
   return ctx.authenticate(request.headers.authorization);
+}
+
+/**
+ * Issue 5: a response that carries resources to a caller with a token is a disclosure to an
+ * outside party, recorded durably (`disclosed`) before it leaves. Writes are not: what they echo
+ * is what the caller sent.
+ */
+async function recordDisclosure(ctx: FhirContext, request: FhirRequest, response: FhirResponse): Promise<void> {
+  const disclosed = ctx.extensions.disclosed;
+  if (!disclosed || request.access.open || response.status >= 300 || response.body === undefined) return;
+  const last = request.path[request.path.length - 1] ?? '';
+  const reads = request.method === 'GET' || (request.method === 'POST' && (request.path.length === 0 || last === '_search' || last.startsWith('$')));
+  if (!reads) return;
+  await disclosed(request.access, request, typeof response.body === 'string' ? JSON.parse(response.body) as Resource : response.body);
 }
 
 function pathOf(url: URL): string[] {

@@ -1,5 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { consentSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 
 /**
@@ -81,6 +82,8 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('postgres') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('postgres') },
+  // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
+  { version: 4, sql: consentSchema('postgres') },
   // Issue 5 b: the handover's invitations (src/storage/handover); 4 is the consent records'.
   { version: 5, sql: invitationSchema('postgres') },
 ];

@@ -12,6 +12,8 @@ import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
+import { consentRecords } from '../consent/consent-sql.js';
+import type { ConsentRecords } from '../consent/consent-records.js';
 import { invitationRecords } from '../handover/invitation-sql.js';
 import type { InvitationRecords } from '../handover/invitation-records.js';
 
@@ -28,6 +30,7 @@ export class PostgresStore implements Store {
   private readonly db;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
+  readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
 
   constructor(connectionString: string, poolSize = 10) {
@@ -36,6 +39,7 @@ export class PostgresStore implements Store {
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
     this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
+    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
     this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
   }
 

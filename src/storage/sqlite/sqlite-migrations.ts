@@ -1,5 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { consentSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 
 /**
@@ -79,6 +80,8 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('sqlite') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('sqlite') },
+  // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
+  { version: 4, sql: consentSchema('sqlite') },
   // Issue 5 b: the handover's invitations (src/storage/handover); 4 is the consent records'.
   { version: 5, sql: invitationSchema('sqlite') },
 ];

@@ -17,6 +17,8 @@ import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
+import { consentRecords } from '../consent/consent-sql.js';
+import type { ConsentRecords } from '../consent/consent-records.js';
 import { invitationRecords } from '../handover/invitation-sql.js';
 import type { InvitationRecords } from '../handover/invitation-records.js';
 
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
   private closed = false;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
+  readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
 
   constructor(path: string, options: SqliteOptions) {
@@ -77,6 +80,7 @@ export class SqliteStore implements Store {
     this.commits = new GroupCommit(this.writer);
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
+    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
   }
 

@@ -1,0 +1,139 @@
+import { newId, type Clock, type Logger } from '../base/index.js';
+import type { Resource } from '../model/index.js';
+import type { Store } from '../storage/index.js';
+import { auditEventsOf, sentReferences } from './audit-events.js';
+import { recipientDevice, recipientDeviceId } from './consent-resources.js';
+import { patientOfResource } from './patient-of-resource.js';
+
+export interface DisclosureLogDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  fhirBase: string;
+  /** Writes resources through the FHIR write path (validation, search index, change log) in one transaction. */
+  writeResources(resources: Resource[]): Promise<void>;
+  /** Disclosures turned into AuditEvents per transaction. */
+  batchSize?: number;
+  /** How often pending disclosures are materialized (besides `materialize()` on demand). */
+  everyMs?: number;
+}
+
+/** A FHIR request as the disclosure log needs it. */
+export interface DisclosedRequest {
+  method: string;
+  path: string[];
+  query: [string, string][];
+}
+
+/**
+ * The disclosure log (issue 5): every response or notification that carried resources to an
+ * outside party is first a durable row (written before the response leaves, or right after the
+ * notification was accepted and before its events are marked delivered, so a crash resends and
+ * records again rather than losing one), then AuditEvents written in batches off the request path.
+ */
+export class DisclosureLog {
+  private running: Promise<number> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: DisclosureLogDeps) {}
+
+  /** A FHIR API response to a caller with a grant; nothing is recorded when it carried no resource. */
+  async recordResponse(caller: { grantId: string; clientId: string }, request: DisclosedRequest, body: Resource): Promise<void> {
+    const resources = sentReferences(body);
+    if (resources.length === 0) return;
+    const query = `${request.path.join('/')}${request.query.length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''}`;
+    await this.insert(caller.grantId, caller.clientId, kindOf(request), { query }, resources);
+  }
+
+  /** A notification the subscriber accepted (2xx), with the references it carried. */
+  async recordNotification(n: { grantId: string | null; subscriptionId: string; eventNumbers: number[]; references: string[] }): Promise<void> {
+    if (n.grantId === null || n.references.length === 0) return;
+    const grant = await this.deps.store.auth.getGrant(n.grantId);
+    if (!grant) return;
+    await this.insert(grant.id, grant.clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
+  }
+
+  private async insert(grantId: string, clientId: string, kind: string, detail: object, resources: string[]): Promise<void> {
+    await this.deps.store.consent.recordDisclosure({
+      id: newId(), recordedAt: this.deps.clock.now().getTime(), grantId, clientId, consentId: null, kind,
+      detail: JSON.stringify(detail), resources: JSON.stringify(resources), materializedAt: null,
+    });
+  }
+
+  /** Turns every pending disclosure into AuditEvents now (one call at a time); returns how many. */
+  materialize(): Promise<number> {
+    const previous = this.running ?? Promise.resolve(0);
+    const next = previous.catch(() => 0).then(() => this.materializeAll());
+    this.running = next;
+    return next;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.materialize().catch((error: unknown) => this.deps.log.warn({ err: error }, 'materializing the disclosure log failed; retrying'));
+    }, this.deps.everyMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.materialize().catch((error: unknown) => this.deps.log.warn({ err: error }, 'materializing the disclosure log at close failed; it resumes at the next start'));
+  }
+
+  private async materializeAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? 200);
+      if (pending.length === 0) return total;
+      const { store, fhirBase } = this.deps;
+      const patients = new Map<string, string | undefined>();
+      const grants = new Map<string, { consentId: string | null; clientName: string; purpose: { system: string; code: string; display: string } | undefined }>();
+      const writes: Resource[] = [];
+      for (const record of pending) {
+        for (const ref of JSON.parse(record.resources) as string[]) {
+          if (!patients.has(ref)) patients.set(ref, await patientOfReference(store, ref, fhirBase));
+        }
+        if (!grants.has(record.grantId)) {
+          const grant = await store.auth.getGrant(record.grantId);
+          const client = await store.auth.getClient(record.clientId);
+          const clientName = client?.clientName ?? record.clientId;
+          const consentId = grant?.consentId ?? null;
+          grants.set(record.grantId, { consentId, clientName, purpose: consentId ? await purposeOfConsent(store, consentId) : undefined });
+          const device = await store.readCurrent('Device', recipientDeviceId(record.clientId));
+          if (!device?.json && !writes.some((r) => r.id === recipientDeviceId(record.clientId))) writes.push(recipientDevice(record.clientId, clientName));
+        }
+        const facts = grants.get(record.grantId)!;
+        writes.push(...auditEventsOf({ record: { ...record, consentId: facts.consentId }, clientName: facts.clientName, patientOf: patients, purpose: facts.purpose, fhirBase }));
+      }
+      await this.deps.writeResources(writes);
+      await store.consent.markMaterialized(pending.map((p) => p.id), this.deps.clock.now().getTime());
+      total += pending.length;
+    }
+  }
+}
+
+function kindOf(request: DisclosedRequest): string {
+  const { path, method } = request;
+  const last = path[path.length - 1] ?? '';
+  if (path.length === 0) return 'batch';
+  if (last.startsWith('$')) return 'operation';
+  if (path.includes('_history') && !(path.length === 4 && method === 'GET')) return 'history';
+  if (path.length === 2 && path[1] !== '_search' || path.length === 4) return 'read';
+  return 'search';
+}
+
+async function patientOfReference(store: Store, ref: string, fhirBase: string): Promise<string | undefined> {
+  const [type, id, , version] = ref.split('/');
+  if (!type || !id) return undefined;
+  if (type === 'Patient') return id;
+  const stored = version ? await store.readVersion(type, id, Number(version)) : await store.readCurrent(type, id);
+  return stored?.json ? patientOfResource(JSON.parse(stored.json) as Resource, fhirBase) : undefined;
+}
+
+async function purposeOfConsent(store: Store, consentId: string) {
+  const stored = await store.readCurrent('Consent', consentId);
+  if (!stored?.json) return undefined;
+  const consent = JSON.parse(stored.json) as { provision?: { purpose?: { system: string; code: string; display: string }[] } };
+  return consent.provision?.purpose?.[0];
+}

@@ -1,0 +1,5 @@
+export { ConsentService, type ConsentServiceDeps } from './consent-service.js';
+export { DisclosureLog, type DisclosureLogDeps, type DisclosedRequest } from './disclosure-log.js';
+export { recipientsOf, type Recipient, type SharedConsent, type SharedDisclosure } from './sharing-view.js';
+export { recipientDeviceId, type Person } from './consent-resources.js';
+export { CLIENT_ID_SYSTEM, type ApprovalChannel } from './consent-codes.js';

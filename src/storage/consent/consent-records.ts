@@ -1,0 +1,33 @@
+/**
+ * The consent capability's records (issue 5). Storage keeps them and knows nothing of what they
+ * mean: which grants need a Consent, what a disclosure is, how it becomes an AuditEvent are
+ * decided above. Times are epoch ms.
+ */
+
+/** What left the system for an outside party: `read`, `search`, `history`, `operation`, `batch`, `notification`. */
+export interface DisclosureRecord {
+  id: string;
+  recordedAt: number;
+  grantId: string;
+  clientId: string;
+  /** The Consent backing the grant, when there is one. */
+  consentId: string | null;
+  kind: string;
+  /** JSON: the request (method, path, query) or the notification (subscription, event numbers). */
+  detail: string;
+  /** JSON array of versioned references (`Condition/1/_history/2`) of the resources sent. */
+  resources: string;
+  materializedAt: number | null;
+}
+
+export interface ConsentRecords {
+  /** The grants (root and derived) a Consent backs, by id. */
+  grantIdsOfConsent(consentId: string): Promise<string[]>;
+  /** Durable before the disclosure is acknowledged to the rest of the server. */
+  recordDisclosure(disclosure: DisclosureRecord): Promise<void>;
+  /** Oldest first: the rows not yet turned into AuditEvents. */
+  pendingDisclosures(limit: number): Promise<DisclosureRecord[]>;
+  markMaterialized(ids: string[], at: number): Promise<void>;
+  /** Retention: drops materialized rows older than `before` (their AuditEvents stay). */
+  pruneMaterialized(before: number): Promise<number>;
+}

@@ -1,0 +1,24 @@
+/**
+ * Issue 5 (migration 4 on both engines): the disclosure log's durable records and the lookup from
+ * a Consent to the grants it backs. A disclosure row is written before the response (or after the
+ * notification) leaves; AuditEvents are made from the rows in batches and the row is marked then.
+ */
+export function consentSchema(engine: 'sqlite' | 'postgres'): string {
+  const time = engine === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  return `
+    CREATE INDEX grants_consent ON grants (consent_id);
+
+    CREATE TABLE disclosures (
+      id TEXT PRIMARY KEY,
+      recorded_at ${time} NOT NULL,
+      grant_id TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      consent_id TEXT,
+      kind TEXT NOT NULL,
+      detail TEXT NOT NULL,
+      resources TEXT NOT NULL,
+      materialized_at ${time}
+    );
+    CREATE INDEX disclosures_pending ON disclosures (materialized_at, recorded_at);
+  `;
+}

@@ -1,0 +1,28 @@
+import type { NotificationEvent, PayloadContent, Resource } from '../model/index.js';
+
+/**
+ * What a delivered notification disclosed (issue 5, the disclosure log): its subscription, the
+ * grant it went out under, its event numbers and the versioned references of every resource it
+ * named or carried — the focus (unless sent at `empty` level) and the notificationShape additions.
+ */
+export interface DisclosedNotification {
+  subscriptionId: string;
+  grantId: string | null;
+  eventNumbers: number[];
+  references: string[];
+}
+
+/** Called after an endpoint accepted a notification (2xx), before its events are marked delivered. */
+export type OnDisclosed = (sent: DisclosedNotification) => Promise<void>;
+
+export function disclosedReferences(events: NotificationEvent[], content: PayloadContent): string[] {
+  if (content === 'empty') return [];
+  const refs = new Set<string>();
+  const versioned = (r: Resource) => (r.meta?.versionId ? `${r.resourceType}/${r.id}/_history/${r.meta.versionId}` : `${r.resourceType}/${r.id}`);
+  for (const event of events) {
+    if (event.withheld !== undefined) continue;
+    refs.add(`${event.focus.resourceType}/${event.focus.id}/_history/${event.focus.versionId}`);
+    for (const additional of content === 'full-resource' ? event.additional ?? [] : []) refs.add(versioned(additional));
+  }
+  return [...refs];
+}
