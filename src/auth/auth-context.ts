@@ -3,6 +3,7 @@ import type { Clock, Logger, Metrics } from '../base/index.js';
 import type { Mode } from '../config/index.js';
 import type { AuthRecords } from '../storage/index.js';
 import type { Store } from '../storage/index.js';
+import type { HandoverPort } from './handover-port.js';
 import type { ConsentPort } from './consent-port.js';
 
 /** What the authorization server needs, built once by http/ and passed down. */
@@ -23,6 +24,8 @@ export interface AuthContext {
   /** Seconds a rotated refresh token may still be presented (a lost response); 0 = never. */
   refreshGraceSeconds: number;
   operatorToken: string | undefined;
+  /** The handover's invitations (issue 5 b): the consent capability, wired in by http/. */
+  handover: HandoverPort;
   /** Consent as data and the patient portal (issue 5): the consent capability, wired in by http/. */
   consent: ConsentPort;
 }

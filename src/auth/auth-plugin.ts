@@ -13,6 +13,7 @@ import { launchApi } from './launch/launch-api.js';
 import { introspectionRoute } from './oauth/introspection.js';
 import { revocationRoute } from './oauth/revocation.js';
 import { connectedAppsRoutes } from './pages/connected-apps.js';
+import { invitationRoutes } from './pages/invitation-routes.js';
 import { portalRoutes } from './pages/portal-routes.js';
 import { nowMs } from './auth-context.js';
 import { errorPage } from './pages/auth-pages.js';
@@ -66,6 +67,7 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     });
     await browserRoutes(browser, ctx);
     connectedAppsRoutes(browser, ctx);
+    invitationRoutes(browser, ctx);
     portalRoutes(browser, ctx);
     if (ctx.mode === 'sandbox') chartRoutes(browser, ctx);
   });

@@ -3,3 +3,4 @@ export { DisclosureLog, type DisclosureLogDeps, type DisclosedRequest } from './
 export { recipientsOf, type Recipient, type SharedConsent, type SharedDisclosure } from './sharing-view.js';
 export { recipientDeviceId, type Person } from './consent-resources.js';
 export { CLIENT_ID_SYSTEM, type ApprovalChannel } from './consent-codes.js';
+export { Invitations, type InvitationDeps, type InvitationLookup, type InvitationRefusal } from './invitation-service.js';

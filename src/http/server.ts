@@ -62,6 +62,8 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
         await services.subscriptions.stop();
         // Disclosures recorded so far become AuditEvents before the store closes.
         await services.disclosures.stop();
+        // Invitation emails in flight are sent (or recorded as failed) before the store closes.
+        await services.invitations.stop();
         await store.close();
       })();
       return closing;

@@ -1,15 +1,16 @@
 import { createAuthenticator, SigningKeys } from '../access/index.js';
 import type { AuthContext } from '../auth/index.js';
-import { createLogger, createMetrics, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
+import { createLogger, createMetrics, smtpMailer, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
 import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
-import { ConsentService, DisclosureLog } from '../consent/index.js';
+import { ConsentService, DisclosureLog, Invitations } from '../consent/index.js';
 import { loadResources } from '../fhir/index.js';
 import type { Resource } from '../model/index.js';
 import { consentExtensions, consentPort, mergeExtensions, recordsEndingConsents } from './consent-wiring.js';
+import { consentPortInviting, handoverPort } from './handover-wiring.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   consent: ConsentService;
   /** The disclosure log: durable records, materialized as AuditEvents in batches. */
   disclosures: DisclosureLog;
+  /** The handover's invitations (issue 5 b). */
+  invitations: Invitations;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -36,14 +39,17 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
+  const consent = new ConsentService({ store, clock, log, fhirBase, writeResources });
+  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const services: Services = {
     config,
     store,
     keys: new SigningKeys(store.auth, clock),
     subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase },
       onDisclosed: (sent) => disclosures.recordNotification(sent) }),
-    consent: new ConsentService({ store, clock, log, fhirBase, writeResources }),
+    consent,
     disclosures,
+    invitations: new Invitations({ store, clock, log, baseUrl: config.baseUrl, invitationDays: config.invitationDays, mailer, consent, writeResources }),
     clock,
     log,
     metrics: createMetrics(),
@@ -65,9 +71,10 @@ export function fhirContextOf(services: Services): FhirContext {
 
 export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
+  const consent = consentPort(services.consent, services.disclosures, store, fhirBaseOf(config));
   return {
     store, records: recordsEndingConsents(store.auth, services.consent, log), keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
     fhirBase: fhirBaseOf(config), offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds,
-    operatorToken: config.operatorToken, consent: consentPort(services.consent, services.disclosures, store, fhirBaseOf(config)),
+    operatorToken: config.operatorToken, consent: consentPortInviting(consent, services.invitations), handover: handoverPort(services.invitations, consent, store),
   };
 }

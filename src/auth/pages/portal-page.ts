@@ -1,5 +1,6 @@
 import { parseScopes } from '../../model/index.js';
 import type { PortalRecipient } from '../consent-port.js';
+import type { InvitationSummary } from '../handover-port.js';
 import { describeScope } from './describe-scope.js';
 import { html, page, type Html } from './html.js';
 
@@ -8,6 +9,8 @@ export interface PortalView {
   userName: string;
   recipients: PortalRecipient[];
   notice: string | undefined;
+  /** Invitations to take over a clinician's sharing, still open (issue 5 b). */
+  invitations: InvitationSummary[];
 }
 
 type Shared = PortalRecipient['consents'][number];
@@ -40,7 +43,10 @@ ${sharing.length === 0 ? html`<p class="muted">Nobody receives your records now.
 </section>
 <section id="invitations" aria-labelledby="invitations-heading">
 <h2 id="invitations-heading">Invitations waiting for you</h2>
-<p class="muted">No invitations are waiting. When a clinician shares your records with a service, an invitation to take it over appears here.</p>
+${view.invitations.length === 0
+    ? html`<p class="muted">No invitations are waiting. When a clinician shares your records with a service, an invitation to take it over appears here.</p>`
+    : html`<ul>${view.invitations.map((inv) => html`<li><a href="/portal/invitations/${inv.id}">${inv.invitedByName} shared your records with ${inv.recipientName}: review and answer</a>
+  <span class="muted">(until ${when(inv.expiresAt)})</span></li>`)}</ul>`}
 </section>
 <section id="ended" aria-labelledby="ended-heading">
 <h2 id="ended-heading">Ended and other recipients</h2>

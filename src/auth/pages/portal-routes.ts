@@ -29,6 +29,7 @@ export function portalRoutes(app: FastifyInstance, ctx: AuthContext): void {
     const revoked = FormParams.fromQuery(request.url).optional('stopped');
     return pageHeaders(reply, production).code(200).send(portalPage({
       csrf: csrfToken(request, reply, production), userName: user.displayName, recipients: await ctx.consent.recipientsOf(patientId),
+      invitations: await ctx.handover.pendingOf(patientId),
       notice: revoked === 'ended' ? 'That sharing had already ended.' : revoked !== undefined ? 'Sharing stopped. The recipient can no longer read or receive your records.' : undefined,
     }));
   });

@@ -10,6 +10,7 @@ import { encountersOf, findPatients, patientLabelOf } from '../pages/chart-looku
 import { signedInUser } from '../users/sessions.js';
 import { readChart } from './chart-data.js';
 import { chartPage, patientListPage } from './chart-pages.js';
+import { invitationPrintPage } from './invitation-print-page.js';
 
 /**
  * The sandbox EHR (sandbox mode only): a clinician finds a patient, sees the chart, and launches
@@ -49,7 +50,8 @@ export function chartRoutes(app: FastifyInstance, ctx: AuthContext): void {
     const apps = (await ctx.records.listClients()).filter((c) => c.launchUrl && c.grantTypes.includes('authorization_code'));
     return show(reply, 200, chartPage({
       user, patientId: id, patientLabel: label, chart: await readChart(ctx.store, id), encounters: await encountersOf(ctx.store, id),
-      apps: apps.map((a) => ({ clientId: a.clientId, name: a.clientName })), csrf: csrfToken(request, reply, production),
+      apps: apps.map((a) => ({ clientId: a.clientId, name: a.clientName })), invitations: await ctx.handover.invitationsOf(id),
+      csrf: csrfToken(request, reply, production),
     }));
   });
 
@@ -67,5 +69,18 @@ export function chartRoutes(app: FastifyInstance, ctx: AuthContext): void {
       if (error instanceof LaunchRefused) return show(reply, 400, errorPage('Cannot launch', error.message));
       throw error;
     }
+  });
+
+  // Issue 5 b: a printable invitation — a fresh link to the same single-use invitation, as a QR code.
+  app.post('/ehr/invitations/:id/print', async (request, reply) => {
+    const user = await clinician(request, reply);
+    if (!user) return reply;
+    const form = FormParams.fromBody(request.body);
+    if (!csrfValid(request, form.optional('csrf'))) return show(reply, 403, errorPage('Please try again', 'The form expired or was sent from another site.'));
+    const { id } = request.params as { id: string };
+    const printable = isFhirId(id) ? await ctx.handover.printLink(id) : undefined;
+    if (!printable) return show(reply, 410, errorPage('Nothing to print', 'This invitation was answered, has expired, or its sharing ended.'));
+    ctx.log.info({ invitationId: id, userId: user.userId }, 'invitation printed from the sandbox chart');
+    return show(reply, 200, await invitationPrintPage({ ...printable, patientLabel: (await patientLabelOf(ctx.store, printable.patientId)) ?? 'the patient' }));
   });
 }
