@@ -14,8 +14,10 @@ export interface InvitationDeps {
   /** `<base-url>`: links point at `<base-url>/portal/invitation/<token>`. */
   baseUrl: string;
   invitationDays: number;
-  /** Absent: no SMTP server; the link is logged instead (sandbox) and printed from the chart. */
+  /** Absent: no SMTP server; the link is printed from the chart (and logged, in sandbox mode). */
   mailer: Mailer | undefined;
+  /** Sandbox: an invitation not emailed has its link logged. Never in production: a link is a credential. */
+  logLinks: boolean;
   consent: ConsentService;
   /** Writes resources through the FHIR write path in one transaction. */
   writeResources(resources: Resource[]): Promise<void>;
@@ -56,7 +58,8 @@ export class Invitations {
       id: randomUUID(), grantId: grant.id, consentId: grant.consentId, patientId: grant.patientId, clientId: grant.clientId,
       invitedBy: clinician.fhirUser, invitedByName: clinician.displayName, createdAt: now, expiresAt: now + this.deps.invitationDays * 86_400_000,
       emailTo: email ?? null, emailedAt: null,
-      emailError: email === undefined ? 'the patient has no email address on record' : mailed ? null : 'no SMTP server is configured (the link was written to the server log)',
+      emailError: email === undefined ? 'the patient has no email address on record'
+        : mailed ? null : `no SMTP server is configured${this.deps.logLinks ? ' (the link was written to the server log)' : ''}`,
       endedAt: null, outcome: null, newConsentId: null,
     };
     const token = randomToken();
@@ -64,8 +67,8 @@ export class Invitations {
     const link = this.linkOf(token);
     log.info({ invitationId: invitation.id, grantId: grant.id, patientId: grant.patientId, emailed: mailed }, 'patient invited to take over the sharing');
     if (!mailed) {
-      // Sandbox without SMTP: the only way to the link besides the chart's printable page.
-      log.warn({ invitationId: invitation.id, link }, 'invitation link (not emailed)');
+      // Sandbox without SMTP: the developer's way to the link besides the chart's printable page.
+      if (this.deps.logLinks) log.warn({ invitationId: invitation.id, link }, 'invitation link (not emailed)');
       return;
     }
     const client = await store.auth.getClient(grant.clientId);
