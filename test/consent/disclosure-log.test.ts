@@ -1,11 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJwt } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import * as oauth from 'oauth4webapi';
 import { createUser } from '../../src/auth/index.js';
 import { recipientDeviceId } from '../../src/consent/index.js';
 import { testEngines } from '../harness/engines.js';
 import { http, patientBody } from '../harness/fhir-http.js';
-import { SmartFlow } from '../harness/smart-flow.js';
+import { INSECURE, SmartFlow } from '../harness/smart-flow.js';
 import { startTestServer, type TestServer } from '../harness/test-server.js';
 import { condition, subscription } from '../subscriptions/engine-harness.js';
 import { Receiver } from '../subscriptions/receiver.js';
@@ -102,6 +104,30 @@ for (const engine of testEngines()) {
       const own = await flow.tokens('launch/patient patient/AuditEvent.rs', user);
       const mine = await http('GET', fhir(`/AuditEvent?agent=${device}`), undefined, as(own.access_token));
       assert.equal(mine.body.entry.length, 3, mine.text);
+    });
+
+    it('what a derived token (RFC 8693) received is logged under the recipient that derived it, naming the holder', async () => {
+      const keys = await generateKeyPair('ES384', { extractable: true });
+      const worker = (await http('POST', `${flow.origin}/auth/register`, {
+        client_name: 'Audited worker', grant_types: ['refresh_token'], token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'w1', alg: 'ES384' }] }, scope: 'patient/*.rs',
+      }, { 'content-type': 'application/json' })).body.client_id as string;
+      const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'w1' }).setIssuer(worker).setSubject(worker)
+        .setAudience(flow.as.token_endpoint!).setJti(randomUUID()).setExpirationTime('2m').sign(keys.privateKey);
+      const parent = await flow.tokens(SCOPE, user);
+      const exchanged = await oauth.genericTokenEndpointRequest(flow.as, flow.client, oauth.None(), 'urn:ietf:params:oauth:grant-type:token-exchange',
+        new URLSearchParams({ subject_token: parent.access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'patient/Patient.rs',
+          actor_token: assertion, actor_token_type: 'urn:ietf:params:oauth:token-type:jwt' }), INSECURE);
+      const derived = await exchanged.json() as { access_token: string };
+      assert.equal(exchanged.status, 200, JSON.stringify(derived));
+      assert.equal((await http('GET', fhir(`/Patient/${patientId}`), undefined, as(derived.access_token))).status, 200);
+      await server.server.services.disclosures.materialize();
+      const holder = `Device/${recipientDeviceId(worker)}`;
+      const events = ((await http('GET', fhir(`/AuditEvent?agent=${holder}`))).body.entry as { resource: Event }[]).map((e) => e.resource);
+      assert.equal(events.length, 1);
+      const recipient = events[0]!.agent.find((a) => a.requestor)!;
+      assert.equal(recipient.who.reference, `Device/${recipientDeviceId(flow.client.client_id)}`, 'the recipient that derived the token');
+      assert.ok(events[0]!.agent.some((a) => !a.requestor && a.who.reference === holder), 'the holder, acting for it');
     });
 
     it('a search over several patients gives one AuditEvent per patient (BALP)', async () => {
