@@ -7,6 +7,8 @@ import { recipientDeviceId } from './consent-resources.js';
 export interface DisclosureFacts {
   record: DisclosureRecord;
   clientName: string;
+  /** For a derived token (RFC 8693): the app holding it, acting for the recipient. */
+  actor?: { clientId: string; name: string };
   /** Each sent reference's patient (R4 Patient compartment), or undefined when it is in none. */
   patientOf: Map<string, string | undefined>;
   purpose: { system: string; code: string; display: string } | undefined;
@@ -54,6 +56,8 @@ export function auditEventsOf(facts: DisclosureFacts): Resource[] {
       { type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
         who: { reference: `Device/${recipientDeviceId(record.clientId)}`, display: facts.clientName }, requestor: true,
         ...(record.consentId ? { policy: [`Consent/${record.consentId}`] } : {}) },
+      ...(facts.actor ? [{ type: { coding: [{ system: DCM, code: '110150', display: 'Application' }] },
+        who: { reference: `Device/${recipientDeviceId(facts.actor.clientId)}`, display: facts.actor.name }, requestor: false }] : []),
     ],
     source: { observer: { display: 'Handover FHIR server' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
     entity: [

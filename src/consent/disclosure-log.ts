@@ -1,9 +1,12 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import type { Resource } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { GrantRecord, Store } from '../storage/index.js';
 import { auditEventsOf, sentReferences } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
 
 export interface DisclosureLogDeps {
   store: Store;
@@ -33,6 +36,7 @@ export interface DisclosedRequest {
  */
 export class DisclosureLog {
   private running: Promise<number> | undefined;
+  private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: DisclosureLogDeps) {}
@@ -83,12 +87,19 @@ export class DisclosureLog {
 
   private async materializeAll(): Promise<number> {
     let total = 0;
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      // Their AuditEvents are the log; a materialized row is kept a day for inspection, then dropped.
+      await this.deps.store.consent.pruneMaterialized(now - KEEP_MATERIALIZED_MS);
+    }
     for (;;) {
       const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? 200);
       if (pending.length === 0) return total;
       const { store, fhirBase } = this.deps;
       const patients = new Map<string, string | undefined>();
-      const grants = new Map<string, { consentId: string | null; clientName: string; purpose: { system: string; code: string; display: string } | undefined }>();
+      const grants = new Map<string, { recipientId: string; clientName: string; consentId: string | null; actor: { clientId: string; name: string } | undefined;
+        purpose: { system: string; code: string; display: string } | undefined }>();
       const writes: Resource[] = [];
       for (const record of pending) {
         for (const ref of JSON.parse(record.resources) as string[]) {
@@ -96,15 +107,21 @@ export class DisclosureLog {
         }
         if (!grants.has(record.grantId)) {
           const grant = await store.auth.getGrant(record.grantId);
-          const client = await store.auth.getClient(record.clientId);
-          const clientName = client?.clientName ?? record.clientId;
+          // A derived token's disclosures count under the recipient that derived it (RFC 8693: the holder acts for it).
+          const root = grant ? await rootOf(store, grant) : undefined;
+          const recipientId = root?.clientId ?? record.clientId;
           const consentId = grant?.consentId ?? null;
-          grants.set(record.grantId, { consentId, clientName, purpose: consentId ? await purposeOfConsent(store, consentId) : undefined });
-          const device = await store.readCurrent('Device', recipientDeviceId(record.clientId));
-          if (!device?.json && !writes.some((r) => r.id === recipientDeviceId(record.clientId))) writes.push(recipientDevice(record.clientId, clientName));
+          const actor = recipientId !== record.clientId ? { clientId: record.clientId, name: await clientNameOf(store, record.clientId) } : undefined;
+          grants.set(record.grantId, { recipientId, clientName: await clientNameOf(store, recipientId), consentId, actor,
+            purpose: consentId ? await purposeOfConsent(store, consentId) : undefined });
+          for (const clientId of [recipientId, ...(actor ? [actor.clientId] : [])]) {
+            const id = recipientDeviceId(clientId);
+            if (!writes.some((r) => r.id === id) && !(await store.readCurrent('Device', id))?.json) writes.push(recipientDevice(clientId, await clientNameOf(store, clientId)));
+          }
         }
         const facts = grants.get(record.grantId)!;
-        writes.push(...auditEventsOf({ record: { ...record, consentId: facts.consentId }, clientName: facts.clientName, patientOf: patients, purpose: facts.purpose, fhirBase }));
+        writes.push(...auditEventsOf({ record: { ...record, clientId: facts.recipientId, consentId: facts.consentId }, clientName: facts.clientName,
+          ...(facts.actor ? { actor: facts.actor } : {}), patientOf: patients, purpose: facts.purpose, fhirBase }));
       }
       await this.deps.writeResources(writes);
       await store.consent.markMaterialized(pending.map((p) => p.id), this.deps.clock.now().getTime());
@@ -129,6 +146,21 @@ async function patientOfReference(store: Store, ref: string, fhirBase: string): 
   if (type === 'Patient') return id;
   const stored = version ? await store.readVersion(type, id, Number(version)) : await store.readCurrent(type, id);
   return stored?.json ? patientOfResource(JSON.parse(stored.json) as Resource, fhirBase) : undefined;
+}
+
+async function clientNameOf(store: Store, clientId: string): Promise<string> {
+  return (await store.auth.getClient(clientId))?.clientName ?? clientId;
+}
+
+/** The grant a derived grant was (recursively) cut from; depth-bounded like grant liveness. */
+async function rootOf(store: Store, grant: GrantRecord): Promise<GrantRecord> {
+  let current = grant;
+  for (let depth = 0; current.parentGrantId !== null && depth < 8; depth++) {
+    const parent = await store.auth.getGrant(current.parentGrantId);
+    if (!parent) break;
+    current = parent;
+  }
+  return current;
 }
 
 async function purposeOfConsent(store: Store, consentId: string) {

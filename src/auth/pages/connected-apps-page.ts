@@ -21,6 +21,8 @@ export interface ConnectedAppsView {
   userName: string;
   apps: ConnectedApp[];
   notice: string | undefined;
+  /** A patient also has the portal: everything shared on their behalf, not only what they authorized. */
+  isPatient?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function connectedAppsPage(view: ConnectedAppsView): string {
   return page('Connected apps', html`
 ${view.notice ? html`<p class="warning" role="status">${view.notice}</p>` : ''}
 <p>Signed in as <strong>${view.userName}</strong>. These are the apps you allowed to use your records. Revoking an app ends its access at once.</p>
+${view.isPatient ? html`<p><a href="/portal">Your shared records</a>: everyone who receives your records, including sharing a clinician started, and what each received.</p>` : ''}
 <h2>Apps with access</h2>
 ${live.length === 0 ? html`<p class="muted">No app has access now.</p>` : live.map((app) => liveApp(app, view.csrf))}
 ${ended.length > 0 ? html`<h2>Ended</h2>${ended.map(endedApp)}` : ''}

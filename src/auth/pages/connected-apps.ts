@@ -35,7 +35,7 @@ export function connectedAppsRoutes(app: FastifyInstance, ctx: AuthContext): voi
     const apps = await connectedApps(ctx, user);
     return pageHeaders(reply, production).code(200).send(connectedAppsPage({
       csrf: csrfToken(request, reply, production), userName: user.displayName, apps,
-      notice: revoked !== undefined ? 'The app\'s access was revoked.' : undefined,
+      notice: revoked !== undefined ? 'The app\'s access was revoked.' : undefined, isPatient: user.fhirUser.startsWith('Patient/'),
     }));
   });
 
