@@ -31,6 +31,8 @@ export interface Config {
   refreshGraceSeconds: number;
   /** Bearer token for the operator API (minting EHR launches, registering clients in production). */
   operatorToken: string | undefined;
+  /** How long a checked token's grant liveness is trusted before storage is asked again (other processes' revocations). */
+  tokenCheckCacheMs: number;
   /** SMTP server for invitation emails (issue 5 b); unset: the link is logged instead (and the chart prints it). */
   smtpUrl: string | undefined;
   /** The From of every email the server sends. */
@@ -153,6 +155,8 @@ export const OPTIONS: OptionSpec[] = [
     description: 'a rotated refresh token may be presented again this long (a lost response) before reuse revokes the grant; 0: off', parse: integer('refresh-grace-seconds', 0, 600) },
   { key: 'operatorToken', flag: '--operator-token', env: 'HANDOVER_OPERATOR_TOKEN', valueName: 'secret', defaultValue: undefined,
     description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
+  { key: 'tokenCheckCacheMs', flag: '--token-check-cache-ms', env: 'HANDOVER_TOKEN_CHECK_CACHE_MS', valueName: 'ms', defaultValue: 1000,
+    description: 'how long a checked bearer token\'s grant is trusted before storage is read again; revocations by this process apply at once, by other processes within this; 0: every request', parse: integer('token-check-cache-ms', 0, 60_000) },
   { key: 'smtpUrl', flag: '--smtp-url', env: 'HANDOVER_SMTP_URL', valueName: 'url', defaultValue: undefined,
     description: 'SMTP server for invitation emails: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://…; unset: invitation links are logged and printed from the chart', parse: smtpUrl },
   { key: 'mailFrom', flag: '--mail-from', env: 'HANDOVER_MAIL_FROM', valueName: 'address', defaultValue: 'Handover <handover@localhost>',
