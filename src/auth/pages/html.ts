@@ -75,5 +75,9 @@ ul.inline { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .
 .log li { margin: .3rem 0; }
 button { min-height: 2.75rem; }
 a:focus { outline: 3px solid #f0b400; }
+.qr { margin: 1rem 0; text-align: center; }
+.qr svg { width: 15rem; max-width: 100%; height: auto; }
+code.link { overflow-wrap: anywhere; font-size: .85rem; }
 @media (max-width: 30rem) { main { margin: .5rem auto; } }
+@media print { .bar, form, .muted a { display: none; } main { margin: 0; } }
 `;
