@@ -42,8 +42,8 @@ export class DisclosureLog {
   constructor(private readonly deps: DisclosureLogDeps) {}
 
   /** A FHIR API response to a caller with a grant; nothing is recorded when it carried no resource. */
-  async recordResponse(caller: { grantId: string; clientId: string }, request: DisclosedRequest, body: Resource): Promise<void> {
-    const resources = sentReferences(body);
+  async recordResponse(caller: { grantId: string; clientId: string }, request: DisclosedRequest, sent: { references: string[] } | { body: Resource }): Promise<void> {
+    const resources = 'references' in sent ? sent.references : sentReferences(sent.body);
     if (resources.length === 0) return;
     const query = `${request.path.join('/')}${request.query.length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''}`;
     await this.insert(caller.grantId, caller.clientId, kindOf(request), { query }, resources);
