@@ -5,6 +5,12 @@ import { auditEventsOf, sentReferences } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
 
+/**
+ * Disclosures per AuditEvent transaction: each costs ~2 ms (SQLite) to ~4 ms (PostgreSQL) to write
+ * through the validated, indexed write path, and the transaction holds the single SQLite writer —
+ * 50 keeps that hold under ~0.1 s while still amortizing the commit.
+ */
+const DEFAULT_BATCH = 50;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
 
@@ -94,7 +100,7 @@ export class DisclosureLog {
       await this.deps.store.consent.pruneMaterialized(now - KEEP_MATERIALIZED_MS);
     }
     for (;;) {
-      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? 200);
+      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? DEFAULT_BATCH);
       if (pending.length === 0) return total;
       const { store, fhirBase } = this.deps;
       const patients = new Map<string, string | undefined>();
