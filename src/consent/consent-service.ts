@@ -76,6 +76,30 @@ export class ConsentService {
   }
 
   /**
+   * After a restart: the grant and its Consent are two writes, so a crash between them can leave a
+   * Consent ended with its grant alive (revoked now) or a grant revoked with its Consent active
+   * (ended now). Looks at live grants and those revoked in the last `lookBackMs`.
+   */
+  async reconcile(lookBackMs = 7 * 86_400_000): Promise<number> {
+    const { store } = this.deps;
+    let fixed = 0;
+    for (const row of await store.consent.grantsToReconcile(this.deps.clock.now().getTime() - lookBackMs)) {
+      const stored = await store.readCurrent('Consent', row.consentId);
+      // Not written yet: an approval in flight (here or in another process). Its code is only handed out after.
+      if (!stored) continue;
+      const active = stored.json ? (JSON.parse(stored.json) as { status?: string }).status === 'active' : false;
+      if (!row.revoked && !active) {
+        await this.revokeGrantsOf(row.consentId, 'its Consent had ended (found at start)');
+        fixed++;
+      } else if (row.revoked && active) {
+        await this.endConsent(row.consentId, undefined, 'authorization-server', 'its grant had been revoked (found at start)');
+        fixed++;
+      }
+    }
+    return fixed;
+  }
+
+  /**
    * The rule for a new version of a Consent that backs grants (any writer): it may end it (status
    * no longer active) and nothing else; an ended one stays ended (authorize again instead).
    */

@@ -5,6 +5,12 @@ import { auditEventsOf, sentReferences } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
 
+/**
+ * Disclosures per AuditEvent transaction: each costs ~2 ms (SQLite) to ~4 ms (PostgreSQL) to write
+ * through the validated, indexed write path, and the transaction holds the single SQLite writer —
+ * 50 keeps that hold under ~0.1 s while still amortizing the commit.
+ */
+const DEFAULT_BATCH = 50;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
 
@@ -42,8 +48,8 @@ export class DisclosureLog {
   constructor(private readonly deps: DisclosureLogDeps) {}
 
   /** A FHIR API response to a caller with a grant; nothing is recorded when it carried no resource. */
-  async recordResponse(caller: { grantId: string; clientId: string }, request: DisclosedRequest, body: Resource): Promise<void> {
-    const resources = sentReferences(body);
+  async recordResponse(caller: { grantId: string; clientId: string }, request: DisclosedRequest, sent: { references: string[] } | { body: Resource }): Promise<void> {
+    const resources = 'references' in sent ? sent.references : sentReferences(sent.body);
     if (resources.length === 0) return;
     const query = `${request.path.join('/')}${request.query.length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''}`;
     await this.insert(caller.grantId, caller.clientId, kindOf(request), { query }, resources);
@@ -94,7 +100,7 @@ export class DisclosureLog {
       await this.deps.store.consent.pruneMaterialized(now - KEEP_MATERIALIZED_MS);
     }
     for (;;) {
-      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? 200);
+      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? DEFAULT_BATCH);
       if (pending.length === 0) return total;
       const { store, fhirBase } = this.deps;
       const patients = new Map<string, string | undefined>();

@@ -47,6 +47,9 @@ export interface FhirOperation {
   handle(input: { id: string | undefined; params: [string, string][]; access: AccessContext; visibleIds: string[] }): Promise<Resource>;
 }
 
+/** What a response carried: the references when the handler knew them, else the body to read them from. */
+export type DisclosedContent = { references: string[] } | { body: Resource };
+
 export interface FhirExtensions {
   types: Record<string, ResourceTypeExtension>;
   operations: FhirOperation[];
@@ -56,7 +59,7 @@ export interface FhirExtensions {
    * Before a successful response carrying resources leaves for a caller with a token (reads,
    * searches, history, operations, batches): the disclosure log records it durably (issue 5).
    */
-  disclosed?(access: AccessContext, request: FhirRequest, body: Resource): Promise<void>;
+  disclosed?(access: AccessContext, request: FhirRequest, sent: DisclosedContent): Promise<void>;
   /** Additions to the CapabilityStatement's `rest.resource` entry of a type (e.g. extensions). */
   capability?(resourceType: string): Record<string, unknown> | undefined;
 }

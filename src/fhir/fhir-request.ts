@@ -31,6 +31,11 @@ export interface FhirResponse {
   location?: string;
   etag?: string;
   lastModified?: string;
+  /**
+   * Versioned references (`Type/id/_history/n`) of the resources the body carries, when the handler
+   * knows them without parsing it (reads, searches): the disclosure log's fast path.
+   */
+  disclosed?: string[];
 }
 
 /** Runs one interaction; with `tx`, inside that store transaction (a transaction Bundle entry). */

@@ -22,9 +22,9 @@ export function consentExtensions(service: ConsentService, disclosures: Disclosu
         afterDelete: (id) => service.consentChanged(id),
       },
     },
-    disclosed: async (access, request, body) => {
+    disclosed: async (access, request, sent) => {
       if (access.open) return;
-      await disclosures.recordResponse({ grantId: access.caller.grantId, clientId: access.caller.clientId }, request, body);
+      await disclosures.recordResponse({ grantId: access.caller.grantId, clientId: access.caller.clientId }, request, sent);
     },
   };
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { createUser } from '../../src/auth/index.js';
+import { loadResources } from '../../src/fhir/index.js';
+import { fhirContextOf } from '../../src/http/index.js';
 import { testEngines } from '../harness/engines.js';
 import { FormBrowser } from '../harness/form-browser.js';
 import { http, patientBody } from '../harness/fhir-http.js';
@@ -208,6 +210,22 @@ for (const engine of testEngines()) {
         { 'content-type': 'application/json-patch+json' });
       assert.equal(patched.status, 200, patched.text);
       await assertEnded(s);
+    });
+
+    it('after a crash between the two writes, the next start brings grant and Consent back in step', async () => {
+      const services = server.server.services;
+      // The Consent ended but its grants were not revoked (written around the FHIR API's after-commit step).
+      const ended = await sharing();
+      const { meta: _meta, ...consent } = ended.consent;
+      await loadResources(fhirContextOf(services), [{ ...consent, status: 'inactive' }]);
+      assert.equal((await http('GET', fhir(`/Patient/${patientId}`), undefined, as(ended.tokens.access_token))).status, 200, 'out of step');
+      // The grant revoked but its Consent left active (revoked around the authorization server's records).
+      const revoked = await sharing();
+      await services.store.auth.revokeGrant(decodeJwt(revoked.tokens.access_token).grant as string, Date.now(), 'test');
+      assert.equal((await http('GET', fhir(`/Consent/${revoked.consent.id}`))).body.status, 'active', 'out of step');
+      assert.ok(await services.consent.reconcile() >= 2);
+      await assertEnded(ended);
+      await assertEnded(revoked);
     });
 
     it('revoking one access token ends it and the tokens derived from it, not the grant or its Consent', async () => {

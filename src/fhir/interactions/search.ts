@@ -43,5 +43,6 @@ export async function search(ctx: FhirContext, db: StoreReader, guard: AccessGua
     entry.push({ resource: outcome, search: { mode: 'outcome' } });
   }
   const bundle = { type: 'searchset', timestamp: ctx.clock.now().toISOString(), link, entry, ...(result.total !== undefined ? { total: result.total } : {}) };
-  return { status: 200, body: serializeBundle(bundle) };
+  const disclosed = [...result.matches, ...result.included].map((v) => `${v.resourceType}/${v.id}/_history/${v.versionId}`);
+  return { status: 200, body: serializeBundle(bundle), disclosed };
 }

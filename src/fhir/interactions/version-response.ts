@@ -10,7 +10,10 @@ export function versionResponse(status: number, version: Pick<ResourceVersion, '
     lastModified: instant(version.lastUpdated),
     headers: { etag: etagOf(version.versionId), 'last-modified': httpDate(version.lastUpdated) },
   };
-  if (version.json !== null) response.body = version.json;
+  if (version.json !== null) {
+    response.body = version.json;
+    response.disclosed = [`${version.resourceType}/${version.id}/_history/${version.versionId}`];
+  }
   if (location) {
     response.location = location;
     response.headers!.location = location;

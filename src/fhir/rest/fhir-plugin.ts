@@ -94,7 +94,9 @@ async function recordDisclosure(ctx: FhirContext, request: FhirRequest, response
   const last = request.path[request.path.length - 1] ?? '';
   const reads = request.method === 'GET' || (request.method === 'POST' && (request.path.length === 0 || last === '_search' || last.startsWith('$')));
   if (!reads) return;
-  await disclosed(request.access, request, typeof response.body === 'string' ? JSON.parse(response.body) as Resource : response.body);
+  await disclosed(request.access, request, response.disclosed
+    ? { references: response.disclosed }
+    : { body: typeof response.body === 'string' ? JSON.parse(response.body) as Resource : response.body });
 }
 
 function pathOf(url: URL): string[] {

@@ -23,6 +23,11 @@ export interface DisclosureRecord {
 export interface ConsentRecords {
   /** The grants (root and derived) a Consent backs, by id. */
   grantIdsOfConsent(consentId: string): Promise<string[]>;
+  /**
+   * Grants a Consent was made for (not derived ones) that are live, or were revoked at or after
+   * `revokedSince`: what a restart compares with their Consents (a crash between the two writes).
+   */
+  grantsToReconcile(revokedSince: number): Promise<{ grantId: string; consentId: string; revoked: boolean }[]>;
   /** Durable before the disclosure is acknowledged to the rest of the server. */
   recordDisclosure(disclosure: DisclosureRecord): Promise<void>;
   /** Oldest first: the rows not yet turned into AuditEvents. */

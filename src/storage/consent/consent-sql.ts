@@ -9,6 +9,11 @@ export function consentRecords(db: RecordDb): ConsentRecords {
     grantIdsOfConsent: async (consentId) =>
       (await db.read.query(sql`SELECT id FROM grants WHERE consent_id = ${consentId} ORDER BY created_at, id`)).map((r) => String(r.id)),
 
+    grantsToReconcile: async (revokedSince) =>
+      (await db.read.query(sql`SELECT id, consent_id, revoked_at FROM grants WHERE consent_id IS NOT NULL AND parent_grant_id IS NULL
+        AND (revoked_at IS NULL OR revoked_at >= ${revokedSince})`))
+        .map((r) => ({ grantId: String(r.id), consentId: String(r.consent_id), revoked: r.revoked_at !== null && r.revoked_at !== undefined })),
+
     recordDisclosure: async (d) => {
       await db.atomically((tx) => tx.query(sql`INSERT INTO disclosures (id, recorded_at, grant_id, client_id, consent_id, kind, detail, resources, materialized_at)
         VALUES (${d.id}, ${d.recordedAt}, ${d.grantId}, ${d.clientId}, ${d.consentId}, ${d.kind}, ${d.detail}, ${d.resources}, ${d.materializedAt})`));
