@@ -162,6 +162,33 @@ export class Invitations {
     return 'approved';
   }
 
+  /**
+   * After a restart: an answer is a claim (with the grants' move) and then resource writes, so a
+   * crash between them leaves an approval whose patient Consent was never written (undone now: the
+   * grants go back to the clinician's Consent, still active, and the invitation reopens) or a
+   * decline whose grant still lives (revoked now). Answers younger than `settleMs` may still be in
+   * flight in another process and are left alone.
+   */
+  async reconcile(lookBackMs = 7 * 86_400_000, settleMs = 60_000): Promise<number> {
+    const { store, clock } = this.deps;
+    const now = clock.now().getTime();
+    let fixed = 0;
+    for (const invitation of await store.invitations.answeredSince(now - lookBackMs)) {
+      if (invitation.endedAt! > now - settleMs) continue;
+      if (invitation.outcome === 'approved' && invitation.newConsentId !== null && !(await store.readCurrent('Consent', invitation.newConsentId))) {
+        await store.invitations.undoApproval(invitation.id);
+        fixed++;
+      } else if (invitation.outcome === 'declined') {
+        const grant = await store.auth.getGrant(invitation.grantId);
+        if (grant && grant.revokedAt === null && grant.consentId === invitation.consentId) {
+          await this.deps.consent.revokeConsent(invitation.consentId, { fhirUser: `Patient/${invitation.patientId}`, displayName: 'the patient' }, 'portal');
+          fixed++;
+        }
+      }
+    }
+    return fixed;
+  }
+
   /** Emails in flight finish (or fail) before the store closes. */
   async stop(): Promise<void> {
     await Promise.allSettled([...this.sending]);

@@ -44,6 +44,9 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   services.consent.reconcile()
     .then((fixed) => { if (fixed > 0) log.warn({ fixed }, 'grants and Consents brought back in step after a restart'); })
     .catch((error: unknown) => log.error({ err: error }, 'reconciling grants and Consents failed'));
+  services.invitations.reconcile()
+    .then((fixed) => { if (fixed > 0) log.warn({ fixed }, 'invitations answered just before a crash brought back in step'); })
+    .catch((error: unknown) => log.error({ err: error }, 'reconciling answered invitations failed'));
   const address = await app.listen({ port: config.port, host: config.host });
   log.info({ address, baseUrl: config.baseUrl, mode: config.mode, db: redact(config.db) }, 'Handover is listening');
   // Expired codes, launches, sessions and jti records are useless after expiry; keep the tables small.

@@ -15,7 +15,7 @@ for (const engine of testEngines()) {
     let server: TestServer;
     let origin: string;
     let patientId = '';
-    let referral: Referral | undefined;
+    const referrals: Referral[] = [];
 
     before(async () => {
       server = await startTestServer(engine, { operatorToken: OPERATOR });
@@ -26,7 +26,7 @@ for (const engine of testEngines()) {
       await createUser(auth, { username: 'dee', password: 'patient-password', fhirUser: `Patient/${patientId}`, displayName: 'Dee Unmailed' }, Date.now());
     });
     after(async () => {
-      await referral?.receiver.stop();
+      for (const r of referrals) await r.receiver.stop();
       await server?.close();
     });
 
@@ -40,7 +40,8 @@ for (const engine of testEngines()) {
     };
 
     it('the chart says it was not emailed and prints a link the patient can approve with', async () => {
-      referral = await refer(server, { operator: OPERATOR, clinician: ['nosmtp-doc', 'doctor-password'], patientId, clientName: 'Offline Registry' });
+      const referral = await refer(server, { operator: OPERATOR, clinician: ['nosmtp-doc', 'doctor-password'], patientId, clientName: 'Offline Registry' });
+      referrals.push(referral);
       const { browser, page } = await signedIn(['nosmtp-doc', 'doctor-password'], `${origin}/ehr/patients/${patientId}`);
       assert.match(page.html!, /Not emailed: no SMTP server is configured \(the link was written to the server log\)/);
       const action = /action="(\/ehr\/invitations\/[^"]+\/print)"/.exec(page.html!)![1]!;
@@ -56,6 +57,27 @@ for (const engine of testEngines()) {
       const chart = await browser.open(`${origin}/ehr/patients/${patientId}`, origin);
       assert.match(chart.html!, /approved/);
       assert.doesNotMatch(chart.html!, /\/ehr\/invitations\/[^"]+\/print/, 'nothing left to print');
+    });
+
+    it('at start, an answer cut short by a crash is brought back in step (an approval undone, a decline carried out)', async () => {
+      const { store } = server.server.services;
+      const invitations = server.server.services.invitations;
+      const approved = await refer(server, { operator: OPERATOR, clinician: ['nosmtp-doc', 'doctor-password'], patientId, clientName: 'Crashed Approval' });
+      const declined = await refer(server, { operator: OPERATOR, clinician: ['nosmtp-doc', 'doctor-password'], patientId, clientName: 'Crashed Decline' });
+      referrals.push(approved, declined);
+      const invitationOf = async (r: Referral) => (await store.invitations.invitationsOfPatient(patientId)).find((i) => i.grantId === r.grantId)!;
+      const clinicianConsent = (await store.auth.getGrant(approved.grantId))!.consentId;
+      // The claims went through two minutes ago; the resource writes (approval) and the revocation (decline) never happened.
+      const then = Date.now() - 120_000;
+      assert.ok(await store.invitations.answerInvitation((await invitationOf(approved)).id, then, 'approved', 'never-written-consent'));
+      assert.ok(await store.invitations.answerInvitation((await invitationOf(declined)).id, then, 'declined', null));
+      assert.equal((await store.auth.getGrant(approved.grantId))!.consentId, 'never-written-consent');
+      assert.equal(await invitations.reconcile(), 2);
+      assert.equal((await store.auth.getGrant(approved.grantId))!.consentId, clinicianConsent, 'back under the clinician\'s Consent');
+      assert.equal((await invitationOf(approved)).endedAt, null, 'the invitation is open again');
+      assert.equal((await refresh(server, approved)).status, 200);
+      assert.equal((await refresh(server, declined)).status, 400, 'the decline is carried out');
+      assert.equal(await invitations.reconcile(), 0, 'nothing left to fix');
     });
   });
 }

@@ -51,6 +51,8 @@ export interface InvitationRecords {
    * False when it was not open (the caller reads the record to say why).
    */
   answerInvitation(id: string, at: number, outcome: InvitationOutcome, newConsentId: string | null): Promise<boolean>;
+  /** Answered at or after `since`, oldest first (reconciliation at start). */
+  answeredSince(since: number): Promise<InvitationRecord[]>;
   /** Undoes an approval whose Consent could not be written: the grants go back, the invitation reopens. */
   undoApproval(id: string): Promise<void>;
 }

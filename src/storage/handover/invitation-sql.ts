@@ -30,6 +30,8 @@ export function invitationRecords(db: RecordDb): InvitationRecords {
     },
     invitationsOfPatient: async (patientId) =>
       (await db.read.query(sql`SELECT * FROM invitations WHERE patient_id = ${patientId} ORDER BY created_at DESC, id`)).map(invitationOf),
+    answeredSince: async (since) =>
+      (await db.read.query(sql`SELECT * FROM invitations WHERE ended_at IS NOT NULL AND ended_at >= ${since} ORDER BY ended_at, id`)).map(invitationOf),
     recordEmail: async (id, outcome) => {
       await db.atomically((tx) => tx.query(sql`UPDATE invitations SET emailed_at = ${outcome.error === null ? outcome.at : null}, email_error = ${outcome.error} WHERE id = ${id}`));
     },
