@@ -58,7 +58,8 @@ describe('the handover from clinician to patient in Chromium', { skip: chromiumS
         const link = invitationLinkIn(mail);
         assert.ok(link.startsWith(`${new URL(server.fhirBase).origin}/portal/invitation/`), link);
 
-        const page = await (await browser().newContext()).newPage();
+        // A phone-sized screen, answered with the keyboard: the review must work for both.
+        const page = await (await browser().newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
         await page.goto(link);
         await signIn(page, 'ada', 'patient-password');
         await page.getByRole('heading', { name: 'Rare Disease Registry receives your records' }).waitFor();
@@ -66,7 +67,10 @@ describe('the handover from clinician to patient in Chromium', { skip: chromiumS
         assert.match(review, /Dr\. Hand Over shared your health records with Rare Disease Registry/);
         assert.match(review, /Read, search the patient's Condition records/, 'what it may receive, in plain words');
         assert.match(review, /Was sent a notification about 1 Condition record/, 'what it already received: the disclosure log');
-        await page.getByRole('button', { name: 'Approve: keep sharing under my consent' }).click();
+        const approve = page.getByRole('button', { name: 'Approve: keep sharing under my consent' });
+        assert.ok(((await approve.boundingBox())?.width ?? 999) <= 390, 'the button fits the screen');
+        await approve.focus();
+        await page.keyboard.press('Enter');
         await page.getByRole('heading', { name: 'Sharing approved' }).waitFor();
 
         // The recipient's side: nothing but standards, and everything still works.
