@@ -143,13 +143,17 @@ export class Upkeep {
       return false;
     }
     // Events the server numbered that never arrived (endpoint down, subscription in error): $events.
-    await this.ctx.receiver.catchUp(subscription.key, status);
+    // Only those numbered by the previous check already — younger ones may simply be on their way.
+    const settled = Math.min(subscription.events_since_start ?? 0, status.eventsSinceSubscriptionStart);
+    if (settled > 0) await this.ctx.receiver.catchUp(subscription.key, { ...status, eventsSinceSubscriptionStart: settled });
     const due = this.renewalDue(subscription);
     if (status.status === 'active' && due !== undefined && due <= now()) await this.renew(grant, db.subscription(subscription.key)!);
     return true;
   }
 
   private async renew(grant: GrantRow, subscription: SubscriptionRow): Promise<void> {
+    // A refresh first: it proves the grant alive and slides its idle lifetime, which caps the new end.
+    await this.ctx.tokens.accessToken(grant.id, true);
     const url = `${this.ctx.fhirBase}/Subscription/${encodeURIComponent(subscription.server_id!)}`;
     const answer = await fhirRequest(this.ctx.tokens, grant.id, url, { method: 'PUT', body: renewedSubscription(this.ctx, subscription) });
     if (answer.status !== 200 || typeof answer.body?.end !== 'string') {
