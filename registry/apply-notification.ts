@@ -39,7 +39,7 @@ export function applyNotification(ctx: ApplyContext) {
     const { notification, report, state } = accepted;
     ctx.db.transaction(() => {
       const notificationId = ctx.db.insertNotification({
-        subscription_key: accepted.key, received_at: ctx.now(), type: notification.type, events_since_start: notification.eventsSinceSubscriptionStart, report: JSON.stringify(report),
+        subscription_key: accepted.key, received_at: ctx.now(), type: notification.type, status: notification.status ?? null, events_since_start: notification.eventsSinceSubscriptionStart, report: JSON.stringify(report),
       });
       for (const { event, outcome, changes } of applied) {
         ctx.db.insertEvent({

@@ -100,7 +100,7 @@ function timelineRows(patient: StaffPatient): string[] {
     const report = JSON.parse(n.report) as { duplicates?: number[]; gaps?: number[]; lost?: number[]; pending?: number[] };
     const notes = (['gaps', 'duplicates', 'lost', 'pending'] as const).filter((k) => (report[k]?.length ?? 0) > 0).map((k) => `${k}: ${report[k]!.join(', ')}`);
     const events = patient.subscriptions.flatMap((s) => s.events).filter((e) => e.notification_id === n.id);
-    return `<tr><td>${time(n.received_at)}</td><td>${topicName(n.topic)}</td><td>${escapeHtml(n.type)}</td><td>${n.events_since_start}</td>
+    return `<tr><td>${time(n.received_at)}</td><td>${topicName(n.topic)}</td><td>${escapeHtml(n.type)}</td><td class="reported-status">${escapeHtml(n.status ?? '')}</td><td>${n.events_since_start}</td>
 <td class="events">${escapeHtml(events.map((e) => `#${e.event_number} ${e.interaction ?? ''} ${e.focus?.split('/').slice(-2).join('/') ?? (e.withheld ? 'withheld' : '')}: ${e.outcome}${e.recovered ? ' (recovered by $events)' : ''}`).join('; '))}</td>
 <td>${escapeHtml(notes.join('; ') || 'in order')}</td></tr>`;
   });
@@ -123,6 +123,6 @@ ${sharing(p, options.csrf)}
 <h3>Subscriptions</h3>
 ${table('Health of each subscription', 'subscriptions', ['Topic', 'Status', 'Content', 'Ends', 'Renewal due', 'Renewals', 'Last event', 'Events received', 'Last notification', 'Last checked', 'Last error', 'Server id'], subscriptionRows(p))}
 <h3>Notifications</h3>
-${table('Timeline of notifications, newest first', 'timeline', ['Received', 'Topic', 'Type', 'Events since start', 'Events', 'Numbering'], timelineRows(p))}
+${table('Timeline of notifications, newest first', 'timeline', ['Received', 'Topic', 'Type', 'Status', 'Events since start', 'Events', 'Numbering'], timelineRows(p))}
 </section>`).join('\n')}`);
 }

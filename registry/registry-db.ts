@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (key TEXT PRIMARY KEY, referral_id TEXT
 CREATE TABLE IF NOT EXISTS list_items (patient_id TEXT NOT NULL, list TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT NOT NULL,
   json TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (patient_id, resource_type, resource_id));
 CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, subscription_key TEXT NOT NULL, received_at INTEGER NOT NULL,
-  type TEXT NOT NULL, events_since_start INTEGER NOT NULL, report TEXT NOT NULL);
+  type TEXT NOT NULL, events_since_start INTEGER NOT NULL, report TEXT NOT NULL, status TEXT);
 CREATE TABLE IF NOT EXISTS events (subscription_key TEXT NOT NULL, event_number INTEGER NOT NULL, notification_id INTEGER NOT NULL,
   focus TEXT, interaction TEXT, withheld INTEGER NOT NULL, recovered INTEGER NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (subscription_key, event_number));
 `;
@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS events (subscription_key TEXT NOT NULL, event_number 
 /** Columns added after a table was first created (part b): added in place to an older file. */
 const ADDED_COLUMNS: Record<string, [string, string][]> = {
   subscriptions: [['events_since_start', 'INTEGER'], ['checked_at', 'INTEGER'], ['renewed_at', 'INTEGER'], ['renewals', 'INTEGER NOT NULL DEFAULT 0']],
+  notifications: [['status', 'TEXT']],
 };
 
 /** A grant as the registry holds it: `active`, or `ended` (revoked, expired, stopped) with the reason and when it noticed. */
@@ -44,7 +45,8 @@ type NewSubscription = Omit<SubscriptionRow, 'events_since_start' | 'checked_at'
 /** Subscription states that end nothing: the registry still follows them. */
 export const FOLLOWED_STATUSES = ['requested', 'active', 'error'];
 export interface ListItemRow { patient_id: string; list: string; resource_type: string; resource_id: string; json: string; updated_at: number }
-export interface NotificationRow { id: number; subscription_key: string; received_at: number; type: string; events_since_start: number; report: string }
+/** One notification as received (or a catch-up from `$status`); `status` is the subscription's status the server reported in it. */
+export interface NotificationRow { id: number; subscription_key: string; received_at: number; type: string; status: string | null; events_since_start: number; report: string }
 export interface EventRow { subscription_key: string; event_number: number; notification_id: number; focus: string | null; interaction: string | null; withheld: number; recovered: number; outcome: string }
 
 export class RegistryDb {
@@ -182,7 +184,7 @@ export class RegistryDb {
   }
 
   insertNotification(row: Omit<NotificationRow, 'id'>): number {
-    return Number(this.sql.prepare('INSERT INTO notifications (subscription_key, received_at, type, events_since_start, report) VALUES (@subscription_key, @received_at, @type, @events_since_start, @report)').run(row).lastInsertRowid);
+    return Number(this.sql.prepare('INSERT INTO notifications (subscription_key, received_at, type, status, events_since_start, report) VALUES (@subscription_key, @received_at, @type, @status, @events_since_start, @report)').run(row).lastInsertRowid);
   }
 
   notificationsOfPatient(patientId: string, limit = 200): (NotificationRow & { topic: string })[] {
