@@ -35,6 +35,11 @@ async function main(options: DemoOptions): Promise<number> {
     return 2;
   }
 
+  // Ctrl-C at any point: stop the story, then clean up below (children, browser, temporary folder).
+  let interrupted = false;
+  const stopRequested = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { interrupted = true; resolve(); });
+  });
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'handover-demo-'));
   const children: Child[] = [];
@@ -59,7 +64,8 @@ async function main(options: DemoOptions): Promise<number> {
     children.push(await startChild('the reference registry', [...REGISTRY_MAIN, '--port', String(registryPort), '--fhir', fhirBase, '--db', `sqlite:${join(dir, 'registry.db')}`, '--check-every', '2'],
       { HANDOVER_REGISTRY_STAFF_PASSWORD: staffPassword }, `${registryUrl}/healthz`));
     say(`  registry  ${registryUrl} (its own process and database; registered itself by RFC 7591)  ${seconds(Date.now() - t)}`);
-    browser = await launch({ executablePath: options.chromium, args: CHROMIUM_ARGS, headless: !options.headed });
+    // The demo handles the signals itself (its children and temporary folder go with the browser).
+    browser = await launch({ executablePath: options.chromium, args: CHROMIUM_ARGS, headless: !options.headed, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     say(`  browser   Chromium (${options.headed ? 'headed' : 'headless'})`);
     say();
 
@@ -67,6 +73,7 @@ async function main(options: DemoOptions): Promise<number> {
     const outcome = { passed: [] as number[], failed: [] as number[], notYet: [] as number[], notRun: [] as number[] };
     for (const [i, step] of STORY.entries()) {
       const n = i + 1;
+      if (interrupted) break;
       say(`${String(n).padStart(2)}/${STORY.length}  ${step.title}`);
       if (outcome.failed.length > 0) {
         outcome.notRun.push(n);
@@ -101,12 +108,10 @@ async function main(options: DemoOptions): Promise<number> {
       say();
       say(`Still running — Ctrl-C to stop. The chart: ${serverUrl}/ehr/patients/example-patient (sign in ${CLINICIAN.username} / ${CLINICIAN.password});`);
       say(`the registry's staff page: ${registryUrl}/staff (user staff, password ${staffPassword}).`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
+      say('Stopping the browser, the registry and the server…');
     }
-    return code;
+    return interrupted && !options.keepRunning ? 130 : code;
   } catch (error) {
     say(`handover demo could not run: ${(error as Error).message}`);
     return 1;

@@ -9,6 +9,12 @@ import { runCli } from '../harness/cli.js';
  * whole story was observed — 3 while steps 5 and 7 (the patient portal, issue 5) do not exist yet.
  */
 describe('handover demo', () => {
+  it('--help says what it does, its options and its exit codes', async () => {
+    const { code, stdout } = await runCli(['demo', '--help']);
+    assert.equal(code, 0);
+    for (const text of ['--headed', '--keep-running', 'HANDOVER_CHROMIUM', 'Exit code', 'not available yet']) assert.ok(stdout.includes(text), text);
+  });
+
   it('says exactly how to install Chromium when it is missing, and exits 2', async () => {
     const { code, stdout } = await runCli(['demo'], { HANDOVER_CHROMIUM: '/nonexistent/chromium' });
     assert.equal(code, 2);
