@@ -6,6 +6,8 @@ import { introspect, OAuthFailure, revokeToken, type ClientCredentials, type Sma
 import type { SecretBox } from './secret-box.js';
 import { renewedSubscription } from './subscribe.js';
 
+const FIRST_CHECK_MS = 5_000;
+
 export interface UpkeepOptions {
   /** How often every grant and subscription is looked at. */
   checkEveryMs: number;
@@ -44,12 +46,13 @@ export class Upkeep {
 
   constructor(private readonly ctx: UpkeepContext, private readonly options: UpkeepOptions) {}
 
+  /** Checks soon after start (a registry back from a long downtime catches up at once), then every `checkEveryMs`. */
   start(): void {
-    const tick = () => {
-      this.timer = setTimeout(() => void this.checkNow().finally(() => { if (!this.stopped) tick(); }), this.options.checkEveryMs);
+    const tick = (delay: number) => {
+      this.timer = setTimeout(() => void this.checkNow().finally(() => { if (!this.stopped) tick(this.options.checkEveryMs); }), delay);
       this.timer.unref();
     };
-    tick();
+    tick(Math.min(this.options.checkEveryMs, FIRST_CHECK_MS));
   }
 
   async stop(): Promise<void> {
