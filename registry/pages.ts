@@ -11,7 +11,7 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
-body{font-family:system-ui,sans-serif;line-height:1.45;max-width:64rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}
+body{font-family:system-ui,sans-serif;line-height:1.45;max-width:64rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}p{overflow-wrap:anywhere}
 h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2rem;border-top:1px solid #ccc;padding-top:1rem}h3{font-size:1.05rem}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;min-width:100%}caption{text-align:left;font-weight:600;padding:.25rem 0}
 td,th{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f2f2f2}
@@ -88,7 +88,7 @@ ${staffForm('/staff/stop', csrf, `Stop following ${referral.patient_name}`, { re
 
 function subscriptionRows(patient: StaffPatient): string[] {
   return patient.subscriptions.map((s) => `<tr class="subscription" data-topic="${escapeHtml(s.topic)}"><th scope="row">${topicName(s.topic)}</th>
-<td class="status">${escapeHtml(s.status)}</td><td>${escapeHtml(s.content)}</td><td class="end">${escapeHtml(s.end_at ?? '—')}</td><td class="renewal-due">${time(s.renewalDue)}</td>
+<td class="status">${escapeHtml(s.status)}</td><td>${escapeHtml(s.content)}</td><td class="end" data-end="${escapeHtml(s.end_at ?? '')}">${s.end_at ? time(Date.parse(s.end_at)) : '—'}</td><td class="renewal-due">${time(s.renewalDue)}</td>
 <td class="renewals">${s.renewals}${s.renewed_at ? ` (last ${time(s.renewed_at)})` : ''}</td>
 <td class="last-event">${s.lastEventNumber}${s.events_since_start !== null && s.events_since_start > s.lastEventNumber ? ` of ${s.events_since_start}` : ''}</td>
 <td class="event-numbers">${s.events.map((e) => e.event_number).join(', ')}</td><td>${time(s.last_notification_at)}</td><td>${time(s.checked_at)}</td>
@@ -117,7 +117,7 @@ ${staffForm('/staff/check', options.csrf, 'Check subscriptions now')}
 ${table('Referrals', 'referrals', ['Patient', 'Referred', 'Urgency', 'Sharing', 'Subscriptions'], summary)}
 ${patients.map((p) => `<section id="${anchor(p.referral)}" aria-labelledby="${anchor(p.referral)}-name">
 <h2 id="${anchor(p.referral)}-name">${escapeHtml(p.referral.patient_name)}</h2>
-<p>Referred ${time(p.referral.created_at)} by ${escapeHtml(p.referral.referred_by ?? 'unknown')} — ${escapeHtml(p.referral.urgency)}: ${escapeHtml(p.referral.reason)}</p>
+<p>Referred ${time(p.referral.created_at)} by ${escapeHtml(p.referral.referred_by?.replace(/^.*\/(?=[A-Z][A-Za-z]+\/[^/]+$)/, '') ?? 'unknown')} — ${escapeHtml(p.referral.urgency)}: ${escapeHtml(p.referral.reason)}</p>
 ${sharing(p, options.csrf)}
 <h3>Lists as received</h3>${lists(p.items, 4)}
 <h3>Subscriptions</h3>
