@@ -132,6 +132,8 @@ export class Upkeep {
       db.updateSubscription(subscription.key, { status: 'gone', last_error: `the server no longer has Subscription/${subscription.server_id} (HTTP ${answer.status})`, checked_at: now() });
       return true;
     }
+    // The sharing may have ended while $status was on its way (a 401 in a notification's fetch): leave it ended.
+    if (!FOLLOWED_STATUSES.includes(db.subscription(subscription.key)?.status ?? '')) return false;
     const status = answer.status === 200 ? parseStatusBundle(answer.body)[0] : undefined;
     if (!status) {
       db.updateSubscription(subscription.key, { last_error: `$status answered HTTP ${answer.status}`, checked_at: now() });
