@@ -4,7 +4,7 @@ import { createLogger, createMetrics, systemClock, type Clock, type Logger, type
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
-import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, detachedJwsSigner, type SubscriptionEngine } from '../subscriptions/index.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
@@ -23,11 +23,12 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
+  const keys = new SigningKeys(store.auth, clock);
   return {
     config,
     store,
-    keys: new SigningKeys(store.auth, clock),
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) } }),
+    keys,
+    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) }, sign: detachedJwsSigner(keys) }),
     clock,
     log,
     metrics: createMetrics(),

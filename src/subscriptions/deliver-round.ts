@@ -6,6 +6,7 @@ import { backOff } from './back-off.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
 import type { RestHookSender } from './rest-hook-sender.js';
+import type { NotificationSigner } from './sign-notification.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -21,6 +22,8 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  /** Signs each body (a detached JWS); unsigned without it. */
+  sign?: NotificationSigner;
   options: EngineOptions;
   random?: () => number;
 }
@@ -77,8 +80,10 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     ...(note ? { error: note } : {}),
     events: notified,
   });
+  const body = JSON.stringify(bundle);
   const result = await deps.send({
-    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
+    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs: settings.timeoutSeconds * 1000,
+    ...(deps.sign ? { signature: await deps.sign(body) } : {}),
   });
   await deps.store.subscriptions.recordAttempt({
     subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',

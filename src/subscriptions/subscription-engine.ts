@@ -11,6 +11,7 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js'
 import { matchPending } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
+import type { NotificationSigner } from './sign-notification.js';
 import { SettingsCache } from './subscription-settings-cache.js';
 import { WakeSignal } from './wake-signal.js';
 
@@ -29,6 +30,8 @@ export interface EngineDeps {
   topics?: TopicDefinition[];
   /** Outbound delivery; defaults to the rest-hook sender over outboundFetch. */
   send?: RestHookSender;
+  /** Signs every rest-hook body with the server's keys (X-Signature); unsigned without it. */
+  sign?: NotificationSigner;
   random?: () => number;
 }
 
@@ -187,7 +190,7 @@ export class SubscriptionEngine {
     const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
     for (const record of claimed) {
       const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        options: this.options, ...(this.deps.random ? { random: this.deps.random } : {}) }, record)
+        options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.random ? { random: this.deps.random } : {}) }, record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
         .finally(() => {
           this.inFlight.delete(round);
