@@ -24,14 +24,15 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
   const keys = new SigningKeys(store.auth, clock);
+  const metrics = createMetrics();
   return {
     config,
     store,
     keys,
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) }, sign: detachedJwsSigner(keys) }),
+    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) }, sign: detachedJwsSigner(keys), metrics }),
     clock,
     log,
-    metrics: createMetrics(),
+    metrics,
   };
 }
 

@@ -1,8 +1,9 @@
-import { newId, type Clock, type Logger } from '../base/index.js';
+import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
 import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import { subscriptionAuthority } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
+import { recordSendMetrics } from './delivery-metrics.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
 import type { RestHookSender } from './rest-hook-sender.js';
@@ -22,6 +23,7 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  metrics?: Metrics;
   /** Signs each body (a detached JWS); unsigned without it. */
   sign?: NotificationSigner;
   options: EngineOptions;
@@ -89,6 +91,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
     firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
   });
+  recordSendMetrics(deps.metrics, { channel: settings.channelType, type, ok: result.ok, retry: record.failures > 0,
+    occurredAt: events.map((e) => e.occurredAt), answeredAt: deps.clock.now().getTime() });
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();

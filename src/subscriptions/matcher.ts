@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../base/index.js';
+import type { Clock, Logger, Metrics } from '../base/index.js';
 import { compartmentPatients, filtersMatch, interactionOf, topicFires, type ResourceChange, type TopicRegistry } from '../model/index.js';
 import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
 import { loadChange } from './load-change.js';
@@ -19,6 +19,7 @@ export interface MatcherDeps {
   clock: Clock;
   log: Logger;
   fhirBase: string;
+  metrics?: Metrics;
   batchSize?: number;
 }
 
@@ -34,7 +35,11 @@ export async function matchPending(deps: MatcherDeps): Promise<number> {
     const events: NewEvent[] = [];
     for (const change of batch.changes) events.push(...(await eventsOf(change, deps)));
     try {
-      recorded += (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, deps.clock.now().getTime())).length;
+      const now = deps.clock.now().getTime();
+      const count = (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, now)).length;
+      recorded += count;
+      deps.metrics?.subscriptionEventsRecorded.inc(count);
+      for (const change of batch.changes) deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
     } catch (error) {
       // Another process's matcher recorded this batch first: read on from where it left.
       if (!(error instanceof StorageConflict)) throw error;

@@ -1,4 +1,4 @@
-import { checkDestination, OutboundRefused, type Clock, type Logger } from '../base/index.js';
+import { checkDestination, OutboundRefused, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { AccessContext } from '../access/index.js';
 import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
@@ -32,6 +32,8 @@ export interface EngineDeps {
   send?: RestHookSender;
   /** Signs every rest-hook body with the server's keys (X-Signature); unsigned without it. */
   sign?: NotificationSigner;
+  /** Delivery counters and latencies; the queue-depth and status gauges read the records. */
+  metrics?: Metrics;
   random?: () => number;
 }
 
@@ -62,6 +64,7 @@ export class SubscriptionEngine {
     this.topics = new TopicRegistry(deps.topics ?? []);
     this.settings = new SettingsCache(this.topics);
     this.send = deps.send ?? restHookSender(this.options.mode, this.options.maxResponseBytes);
+    if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -175,6 +178,7 @@ export class SubscriptionEngine {
   async matchOnce(): Promise<number> {
     const recorded = await matchPending({
       store: this.deps.store, topics: this.topics, settings: this.settings, clock: this.deps.clock, log: this.deps.log, fhirBase: this.options.fhirBase,
+      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
     });
     if (recorded > 0) this.deliverWake.wake();
     return recorded;
@@ -190,7 +194,7 @@ export class SubscriptionEngine {
     const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
     for (const record of claimed) {
       const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.random ? { random: this.deps.random } : {}) }, record)
+        options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(this.deps.random ? { random: this.deps.random } : {}) }, record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
         .finally(() => {
           this.inFlight.delete(round);

@@ -115,6 +115,8 @@ export interface SubscriptionRecords {
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
+  /** For the gauges: events still owed (subscriptions not off) and subscriptions by status. */
+  backlog(): Promise<{ undeliveredEvents: number; subscriptionsByStatus: Record<string, number> }>;
   /** Retention: drops delivered events and attempts older than `before`; returns how many rows went. */
   pruneBefore(before: number): Promise<number>;
 }

@@ -117,6 +117,17 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
 
+    backlog: async () => {
+      const rows = await db.read.query(sql`SELECT status, COUNT(*) AS n, SUM(events_since_start - last_delivered) AS owed FROM subscriptions GROUP BY status`);
+      const subscriptionsByStatus: Record<string, number> = {};
+      let undeliveredEvents = 0;
+      for (const row of rows) {
+        subscriptionsByStatus[String(row.status)] = num(row.n);
+        if (row.status !== 'off') undeliveredEvents += num(row.owed ?? 0);
+      }
+      return { undeliveredEvents, subscriptionsByStatus };
+    },
+
     pruneBefore: (before) => db.atomically(async (tx) => {
       const events = await tx.query(sql`DELETE FROM subscription_events WHERE delivered_at IS NOT NULL AND delivered_at < ${before} RETURNING 1 AS gone`);
       const attempts = await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE attempted_at < ${before} RETURNING 1 AS gone`);
