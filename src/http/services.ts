@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
 import { createSubscriptionEngine, detachedJwsSigner, type SubscriptionEngine } from '../subscriptions/index.js';
+import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
@@ -51,7 +52,7 @@ export function fhirContextOf(services: Services): FhirContext {
 export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
   return {
-    store, records: store.auth, keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl, fhirBase: fhirBaseOf(config),
+    store, records: withRevocationHook(store.auth, (grantIds) => services.subscriptions.onGrantsEnded(grantIds)), keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl, fhirBase: fhirBaseOf(config),
     offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds, operatorToken: config.operatorToken,
   };
 }

@@ -46,13 +46,15 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
+  const turnOff = (reason: string) => {
+    deps.log.info({ subscription: record.id, reason }, 'subscription turned off: its grant ended');
+    return finish({ status: 'off', error: `Turned off: ${reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
+      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  };
+
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
-  if (!authority.alive) {
-    deps.log.info({ subscription: record.id, reason: authority.reason }, 'subscription turned off: its grant ended');
-    return finish({ status: 'off', error: `Turned off: ${authority.reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
-      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
-  }
+  if (!authority.alive) return turnOff(authority.reason);
 
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
   let type: NotificationType;
@@ -83,9 +85,16 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     events: notified,
   });
   const body = JSON.stringify(bundle);
+  const signature = deps.sign ? await deps.sign(body) : undefined;
+  // Judged once more right before the send: a revocation that committed while the round read
+  // and built the notification stops it here, not after it went out.
+  if (record.grantId !== null) {
+    const last = await subscriptionAuthority(deps.store.auth, record.grantId, deps.clock.now().getTime());
+    if (!last.alive) return turnOff(last.reason);
+  }
   const result = await deps.send({
     endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs: settings.timeoutSeconds * 1000,
-    ...(deps.sign ? { signature: await deps.sign(body) } : {}),
+    ...(signature !== undefined ? { signature } : {}),
   });
   await deps.store.subscriptions.recordAttempt({
     subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',

@@ -13,6 +13,7 @@ import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
 import type { NotificationSigner } from './sign-notification.js';
 import { SettingsCache } from './subscription-settings-cache.js';
+import { turnOffDeadGrants } from './turn-off-dead-grants.js';
 import { WakeSignal } from './wake-signal.js';
 
 /**
@@ -58,6 +59,7 @@ export class SubscriptionEngine {
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
+  private lastGrantSweep = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -153,6 +155,20 @@ export class SubscriptionEngine {
       this.deps.clock.now().getTime(), access);
   }
 
+  /**
+   * Call after a grant was revoked (any surface): the subscriptions of dead grants turn `off`
+   * before this resolves, so `$status` tells the truth at once. Never throws (a failure is logged;
+   * the periodic sweep and the check before every send still hold).
+   */
+  async onGrantsEnded(grantIds: string[]): Promise<void> {
+    try {
+      this.lastGrantSweep = this.deps.clock.now().getTime();
+      await turnOffDeadGrants(this.deps, grantIds);
+    } catch (error) {
+      this.deps.log.error({ err: error, grants: grantIds }, 'turning off the subscriptions of ended grants failed');
+    }
+  }
+
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
   notifyCommitted(): void {
     this.matchWake.wake();
@@ -187,6 +203,7 @@ export class SubscriptionEngine {
   /** Claims due subscriptions and starts their rounds (not waiting for them: a slow endpoint blocks nobody). */
   async deliverOnce(): Promise<void> {
     await this.pruneIfDue();
+    await this.sweepGrantsIfDue();
     const free = this.options.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = this.deps.clock.now().getTime();
@@ -209,6 +226,13 @@ export class SubscriptionEngine {
     if (now - this.lastPrune < this.options.pruneEveryMs) return;
     this.lastPrune = now;
     await this.deps.store.subscriptions.pruneBefore(now - this.options.retentionMs);
+  }
+
+  private async sweepGrantsIfDue(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastGrantSweep < this.options.grantSweepEveryMs) return;
+    this.lastGrantSweep = now;
+    await turnOffDeadGrants(this.deps);
   }
 
   private async loop(name: string, wake: WakeSignal, work: () => Promise<unknown>): Promise<void> {

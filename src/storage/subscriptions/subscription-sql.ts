@@ -99,7 +99,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
       // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
       await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET
         status = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN status ELSE CAST(${o.status} AS TEXT) END,
-        error = ${o.error}, failing_since = ${o.failingSince}, failures = ${o.failures},
+        error = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN error ELSE ${o.error} END, failing_since = ${o.failingSince}, failures = ${o.failures},
         last_delivered = CASE WHEN last_delivered > ${o.lastDelivered} THEN last_delivered ELSE CAST(${o.lastDelivered} AS BIGINT) END,
         last_sent_at = COALESCE(${o.lastSentAt}, last_sent_at),
         next_attempt_at = CASE WHEN ${o.continueIfPending ? 1 : 0} = 1 AND events_since_start > ${o.lastDelivered} THEN CAST(${o.now} AS BIGINT)
@@ -116,6 +116,12 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     },
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
+
+    liveSubscriptionGrants: async () => (await db.read.query(sql`SELECT id, grant_id FROM subscriptions
+      WHERE status <> 'off' AND grant_id IS NOT NULL ORDER BY grant_id`)).map((r) => ({ id: String(r.id), grantId: String(r.grant_id) })),
+    // A round in flight keeps this: finishDelivery keeps a status (and error) changed under it.
+    turnOff: async (id, error, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'off', error = ${error},
+        next_attempt_at = NULL, updated_at = ${now} WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
 
     backlog: async () => {
       const rows = await db.read.query(sql`SELECT status, COUNT(*) AS n, SUM(events_since_start - last_delivered) AS owed FROM subscriptions GROUP BY status`);
