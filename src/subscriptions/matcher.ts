@@ -25,13 +25,19 @@ export interface MatcherDeps {
 
 export const MATCHER_NAME = 'subscriptions';
 
-/** Matches every change committed so far; returns how many events were recorded. */
-export async function matchPending(deps: MatcherDeps): Promise<number> {
+/** How many events were recorded; `heldBack`: committed changes wait behind an older transaction. */
+export interface MatchOutcome {
+  recorded: number;
+  heldBack: boolean;
+}
+
+/** Matches every change committed so far. */
+export async function matchPending(deps: MatcherDeps): Promise<MatchOutcome> {
   let recorded = 0;
   for (;;) {
     const from = await deps.store.subscriptions.readCursor(MATCHER_NAME);
     const batch = await deps.store.readChanges(from === '' ? null : from, deps.batchSize ?? 200);
-    if (batch.changes.length === 0 || batch.cursor === null) return recorded;
+    if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack: batch.heldBack ?? false };
     const events: NewEvent[] = [];
     for (const change of batch.changes) events.push(...(await eventsOf(change, deps)));
     try {

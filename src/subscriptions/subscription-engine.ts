@@ -6,6 +6,7 @@ import {
 } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
+import { CrossProcessWake } from './cross-process-wake.js';
 import { deliverRound } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
 import { matchPending } from './matcher.js';
@@ -15,6 +16,9 @@ import type { NotificationSigner } from './sign-notification.js';
 import { SettingsCache } from './subscription-settings-cache.js';
 import { turnOffDeadGrants } from './turn-off-dead-grants.js';
 import { WakeSignal } from './wake-signal.js';
+
+/** First look again for changes held back behind an older transaction (ms); doubles up to `pollMs`. */
+const HELD_BACK_FIRST_RETRY_MS = 2;
 
 /**
  * The subscriptions engine: validation for the FHIR layer, the matcher loop (change log →
@@ -55,17 +59,21 @@ export class SubscriptionEngine {
   private readonly send: RestHookSender;
   private readonly matchWake = new WakeSignal();
   private readonly deliverWake = new WakeSignal();
+  private readonly otherProcesses: CrossProcessWake;
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
   private lastGrantSweep = 0;
+  /** 0, or how soon the matcher looks again for changes held back (doubling while they are). */
+  private heldBackRetryMs = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.topics = new TopicRegistry(deps.topics ?? []);
     this.settings = new SettingsCache(this.topics);
     this.send = deps.send ?? restHookSender(this.options.mode, this.options.maxResponseBytes);
+    this.otherProcesses = new CrossProcessWake(deps.store.signals, deps.log, () => this.matchWake.wake());
     if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
   }
 
@@ -172,12 +180,18 @@ export class SubscriptionEngine {
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
   notifyCommitted(): void {
     this.matchWake.wake();
+    this.otherProcesses.announce();
   }
 
+  /** Starts the loops; `listening()` resolves once commits of other processes wake this one. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = [this.loop('matcher', this.matchWake, () => this.matchOnce()), this.loop('delivery', this.deliverWake, () => this.deliverOnce())];
+    void this.otherProcesses.start();
+    this.loops = [
+      this.loop('matcher', this.matchWake, () => this.matchOnce(), () => this.heldBackRetryMs || this.options.pollMs),
+      this.loop('delivery', this.deliverWake, () => this.deliverOnce(), () => this.options.pollMs),
+    ];
   }
 
   /** Stops claiming work and waits for rounds in flight; undelivered events stay for the next start. */
@@ -186,17 +200,26 @@ export class SubscriptionEngine {
     this.running = false;
     this.matchWake.wake();
     this.deliverWake.wake();
+    await this.otherProcesses.stop();
     await Promise.all(this.loops);
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Resolves once the started engine hears other processes' commits (at once on SQLite). */
+  listening(): Promise<void> {
+    return this.otherProcesses.ready();
+  }
+
   /** One matcher pass over everything committed so far. */
   async matchOnce(): Promise<number> {
-    const recorded = await matchPending({
+    const { recorded, heldBack } = await matchPending({
       store: this.deps.store, topics: this.topics, settings: this.settings, clock: this.deps.clock, log: this.deps.log, fhirBase: this.options.fhirBase,
       ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
     });
     if (recorded > 0) this.deliverWake.wake();
+    // A change held back behind an older transaction (PostgreSQL) is looked for again soon, backing
+    // off to the poll: the transaction that holds it back may commit without announcing anything.
+    this.heldBackRetryMs = heldBack ? Math.min(this.options.pollMs, this.heldBackRetryMs === 0 ? HELD_BACK_FIRST_RETRY_MS : this.heldBackRetryMs * 2) : 0;
     return recorded;
   }
 
@@ -235,14 +258,14 @@ export class SubscriptionEngine {
     await turnOffDeadGrants(this.deps);
   }
 
-  private async loop(name: string, wake: WakeSignal, work: () => Promise<unknown>): Promise<void> {
+  private async loop(name: string, wake: WakeSignal, work: () => Promise<unknown>, delay: () => number): Promise<void> {
     while (this.running) {
       try {
         await work();
       } catch (error) {
         this.deps.log.error({ err: error, loop: name }, 'subscriptions loop failed; retrying');
       }
-      if (this.running) await wake.wait(this.options.pollMs);
+      if (this.running) await wake.wait(delay());
     }
   }
 }

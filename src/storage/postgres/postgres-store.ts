@@ -7,6 +7,7 @@ import { runSearch, searchStatement } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { PostgresSignals } from './postgres-signals.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
@@ -26,9 +27,11 @@ export class PostgresStore implements Store {
   private readonly db;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
+  readonly signals: PostgresSignals;
 
   constructor(connectionString: string, poolSize = 10) {
     this.pool = new pg.Pool({ connectionString, max: poolSize });
+    this.signals = new PostgresSignals(this.pool, connectionString);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
@@ -141,7 +144,12 @@ export class PostgresStore implements Store {
       ORDER BY xid, seq LIMIT $3`, [xid, seq, limit]).catch((error: unknown) => { throw normalizePostgresError(error); });
     const rows = result.rows as Record<string, unknown>[];
     const last = rows[rows.length - 1];
+    const [lastXid, lastSeq] = last ? [String(last.xid), String(last.seq)] : [xid!, seq!];
+    // Fewer rows than asked: any row still after the last one is held back by an older transaction.
+    const heldBack = rows.length < limit && (await this.pool.query(`SELECT 1 FROM resource_versions WHERE (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1`,
+      [lastXid, lastSeq]).catch((error: unknown) => { throw normalizePostgresError(error); })).rowCount! > 0;
     return {
+      heldBack,
       changes: rows.map((row) => ({
         resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
         deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
@@ -155,6 +163,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.signals.close();
     await this.pool.end();
   }
 }
