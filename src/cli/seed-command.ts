@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadResources } from '../fhir/index.js';
-import { generatePatientRecord, generateSharedResources, type Resource } from '../model/index.js';
+import { generatePatientRecord, generateSharedResources, warmR4Definitions, type Resource } from '../model/index.js';
 import { createServices, fhirContextOf } from '../http/index.js';
 import { addConfigOptions, configFromFlags } from './config-options.js';
 
@@ -21,6 +21,8 @@ export function addSeedCommand(program: Command): void {
       process.exit(2);
     }
     const config = configFromFlags({ ...flags, logLevel: flags.logLevel ?? 'warn' });
+    // Definitions and validator are loaded before the clock starts: the rate is the load's own.
+    warmR4Definitions();
     const services = createServices(config);
     const { store } = services;
     await store.migrate();

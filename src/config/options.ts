@@ -31,6 +31,8 @@ export interface Config {
   refreshGraceSeconds: number;
   /** Bearer token for the operator API (minting EHR launches, registering clients in production). */
   operatorToken: string | undefined;
+  /** How long a checked token's grant liveness is trusted before storage is asked again (other processes' revocations). */
+  tokenCheckCacheMs: number;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -136,4 +138,6 @@ export const OPTIONS: OptionSpec[] = [
     description: 'a rotated refresh token may be presented again this long (a lost response) before reuse revokes the grant; 0: off', parse: integer('refresh-grace-seconds', 0, 600) },
   { key: 'operatorToken', flag: '--operator-token', env: 'HANDOVER_OPERATOR_TOKEN', valueName: 'secret', defaultValue: undefined,
     description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
+  { key: 'tokenCheckCacheMs', flag: '--token-check-cache-ms', env: 'HANDOVER_TOKEN_CHECK_CACHE_MS', valueName: 'ms', defaultValue: 1000,
+    description: 'how long a checked bearer token\'s grant is trusted before storage is read again; revocations by this process apply at once, by other processes within this; 0: every request', parse: integer('token-check-cache-ms', 0, 60_000) },
 ];

@@ -3,7 +3,7 @@ import type { Clock } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import { addSampleUsers } from '../auth/index.js';
 import { loadResources } from '../fhir/index.js';
-import { sampleDataSet, type Resource } from '../model/index.js';
+import { sampleDataSet, warmR4Definitions, type Resource } from '../model/index.js';
 import { buildApp } from './app.js';
 import { createServices, fhirContextOf, type Services } from './services.js';
 
@@ -22,6 +22,7 @@ export interface RunningServer {
  * and listens. close() stops accepting, lets in-flight requests finish, then closes the store.
  */
 export async function startServer(config: Config, overrides: { clock?: Clock } = {}): Promise<RunningServer> {
+  warmR4Definitions();
   const services: Services = createServices(config, overrides);
   const { store, log } = services;
   await store.migrate();

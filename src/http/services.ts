@@ -44,7 +44,7 @@ export function fhirContextOf(services: Services): FhirContext {
   const fhirBase = fhirBaseOf(config);
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
-    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open }),
+    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
     extensions: subscriptionExtensions(services.subscriptions),
   };
 }

@@ -6,3 +6,4 @@ export * from './validation/index.js';
 export * from './synthetic/index.js';
 export * from './scopes/index.js';
 export * from './subscriptions/index.js';
+export { warmR4Definitions } from './warm-up.js';

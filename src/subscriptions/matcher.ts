@@ -38,8 +38,11 @@ export async function matchPending(deps: MatcherDeps): Promise<MatchOutcome> {
     const from = await deps.store.subscriptions.readCursor(MATCHER_NAME);
     const batch = await deps.store.readChanges(from === '' ? null : from, deps.batchSize ?? 200);
     if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack: batch.heldBack ?? false };
+    // Read after the batch: a subscription created before one of these changes committed is seen.
+    const concerned = new Set(batch.changes.flatMap((change) => deps.topics.forType(change.resourceType).map((topic) => topic.url)));
+    const liveTopics = await deps.store.subscriptions.liveTopicUrls([...concerned]);
     const events: NewEvent[] = [];
-    for (const change of batch.changes) events.push(...(await eventsOf(change, deps)));
+    if (liveTopics.size > 0) for (const change of batch.changes) events.push(...(await eventsOf(change, liveTopics, deps)));
     try {
       const now = deps.clock.now().getTime();
       const count = (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, now)).length;
@@ -53,8 +56,9 @@ export async function matchPending(deps: MatcherDeps): Promise<MatchOutcome> {
   }
 }
 
-async function eventsOf(change: Change, deps: MatcherDeps): Promise<NewEvent[]> {
-  const topics = deps.topics.forType(change.resourceType);
+async function eventsOf(change: Change, liveTopics: Set<string>, deps: MatcherDeps): Promise<NewEvent[]> {
+  // Nobody listens to this type's topics: the change is not even read.
+  const topics = deps.topics.forType(change.resourceType).filter((topic) => liveTopics.has(topic.url));
   if (topics.length === 0) return [];
   const loaded = await loadChange(deps.store, change, deps.fhirBase);
   const firing = topics.filter((topic) => topicFires(topic, loaded));

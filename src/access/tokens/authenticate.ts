@@ -1,13 +1,13 @@
 import type { Clock } from '../../base/index.js';
 import type { AuthRecords } from '../../storage/index.js';
 import { Unauthenticated } from '../access-errors.js';
-import { OPEN_ACCESS, type AccessContext } from '../caller.js';
+import { OPEN_ACCESS, type AccessContext, type Caller } from '../caller.js';
 import { callerOfGrant } from './caller-of-grant.js';
 import { verifyAccessToken, type AccessTokenClaims } from './access-token.js';
 import { grantLiveness } from './grant-liveness.js';
 import type { SigningKeys } from './signing-keys.js';
 
-/** Verified signatures are remembered (not liveness: that is looked up on every request). */
+/** Verified tokens remembered at most (a bounded memo, cleared when full). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface AuthenticatorOptions {
@@ -19,37 +19,67 @@ export interface AuthenticatorOptions {
   audience: string;
   /** `--open`: no token needed. */
   open: boolean;
+  /**
+   * How long a token's grant liveness, once read from storage, is trusted. Revocations written
+   * by this process end the trust at once (`AuthRecords.revocationEpoch`); this bounds how long a
+   * revocation written by another process (PostgreSQL scale-out) can go unnoticed. 0: read every time.
+   */
+  livenessCacheMs: number;
+}
+
+/** A verified token and, once checked, the standing of its grant. */
+interface TokenMemo {
+  claims: AccessTokenClaims;
+  standing?: { caller: Caller; checkedAt: number; epoch: number; until: number | null };
 }
 
 /**
  * The resource server's first step (RFC 6750): from an `Authorization` header to a Caller, or
  * `Unauthenticated`. The signature check is cached per token; the grant's liveness and the
- * token id's revocation are read from storage every time, so a revocation takes effect on the
- * next request in every process.
+ * token id's revocation are read from storage in one query and trusted for `livenessCacheMs`
+ * unless this process revoked anything since — so a revocation takes effect on the next request
+ * here, and within `livenessCacheMs` in every other process.
  */
 export function createAuthenticator(options: AuthenticatorOptions): (authorization: string | undefined) => Promise<AccessContext> {
-  const verified = new Map<string, AccessTokenClaims>();
+  const memos = new Map<string, TokenMemo>();
 
-  const claimsOf = async (token: string): Promise<AccessTokenClaims> => {
-    const nowSeconds = options.clock.now().getTime() / 1000;
-    const cached = verified.get(token);
-    if (cached && cached.exp > nowSeconds) return cached;
-    const claims = await verifyAccessToken(options.keys, token, { issuer: options.issuer, audience: options.audience, now: options.clock.now() });
-    if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
-    verified.set(token, claims);
-    return claims;
+  const memoOf = async (token: string, nowMs: number): Promise<TokenMemo> => {
+    const cached = memos.get(token);
+    if (cached && cached.claims.exp * 1000 > nowMs) return cached;
+    const claims = await verifyAccessToken(options.keys, token, { issuer: options.issuer, audience: options.audience, now: new Date(nowMs) });
+    if (memos.size >= VERIFIED_CACHE_SIZE) memos.clear();
+    const memo: TokenMemo = { claims };
+    memos.set(token, memo);
+    return memo;
+  };
+
+  const trusted = (memo: TokenMemo, nowMs: number): Caller | undefined => {
+    const standing = memo.standing;
+    if (!standing || standing.epoch !== options.records.revocationEpoch()) return undefined;
+    if (nowMs - standing.checkedAt >= options.livenessCacheMs) return undefined;
+    if (standing.until !== null && standing.until <= nowMs) return undefined;
+    return standing.caller;
   };
 
   return async (authorization) => {
     if (options.open) return OPEN_ACCESS;
     const token = bearerToken(authorization);
-    const claims = await claimsOf(token);
-    const [grant, revoked] = await Promise.all([options.records.getGrant(claims.grant), options.records.isTokenIdRevoked(claims.jti)]);
+    const nowMs = options.clock.now().getTime();
+    const memo = await memoOf(token, nowMs);
+    const cachedCaller = trusted(memo, nowMs);
+    if (cachedCaller) return { open: false, caller: cachedCaller };
+
+    // The epoch is read before the query: a revocation that lands while we wait makes this answer stale at once.
+    const epoch = options.records.revocationEpoch();
+    const { claims } = memo;
+    const { grant, tokenRevoked } = await options.records.tokenStanding(claims.grant, claims.jti);
     if (!grant) throw new Unauthenticated('The access token\'s grant does not exist', 'invalid_token');
-    if (revoked) throw new Unauthenticated('The access token was revoked', 'invalid_token');
-    const liveness = await grantLiveness(options.records, grant, options.clock.now().getTime());
+    if (tokenRevoked) throw new Unauthenticated('The access token was revoked', 'invalid_token');
+    const liveness = await grantLiveness(options.records, grant, nowMs);
     if (!liveness.alive) throw new Unauthenticated(`The access token is no longer valid: ${liveness.reason}`, 'invalid_token');
-    return { open: false, caller: callerOfGrant(grant, claims.scope, claims.jti) };
+    const caller = callerOfGrant(grant, claims.scope, claims.jti);
+    if (options.livenessCacheMs > 0) memo.standing = { caller, checkedAt: nowMs, epoch, until: liveness.until };
+    return { open: false, caller };
   };
 }
 

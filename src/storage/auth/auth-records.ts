@@ -126,6 +126,11 @@ export interface PendingAuthorizationRecord {
 /** Whether a one-time value was taken now, or had been taken before (a replay). */
 export type Consumed<T> = { record: T; firstUse: true } | { record: T; firstUse: false } | undefined;
 
+export interface TokenStanding {
+  grant: GrantRecord | undefined;
+  tokenRevoked: boolean;
+}
+
 export interface AuthRecords {
   insertClient(client: ClientRecord): Promise<void>;
   getClient(clientId: string): Promise<ClientRecord | undefined>;
@@ -161,6 +166,13 @@ export interface AuthRecords {
   /** Records a revoked access token id until it would have expired anyway. */
   revokeTokenId(jti: string, grantId: string, expiresAt: number): Promise<void>;
   isTokenIdRevoked(jti: string): Promise<boolean>;
+  /** What the resource server needs per request, in one round trip: the grant and whether the token id was revoked. */
+  tokenStanding(grantId: string, jti: string): Promise<TokenStanding>;
+  /**
+   * Counts the revocations (grants and token ids) this process has written. A cache of grant
+   * liveness compares it, so a revocation made here takes effect on the very next request.
+   */
+  revocationEpoch(): number;
 
   insertLaunch(launch: LaunchRecord): Promise<void>;
   consumeLaunch(launchHash: string, at: number): Promise<Consumed<LaunchRecord>>;

@@ -10,6 +10,7 @@ import type { RecordDb } from './record-db.js';
 export function authRecords(db: RecordDb): AuthRecords {
   const one = async (statement: ReturnType<typeof sql>) => (await db.read.query(statement))[0];
   const write = (statement: ReturnType<typeof sql>) => db.atomically((tx) => tx.query(statement));
+  let revocations = 0;
 
   return {
     insertClient: async (c) => {
@@ -49,8 +50,11 @@ export function authRecords(db: RecordDb): AuthRecords {
     touchGrant: async (id, lastUsedAt, idleExpiresAt) => {
       await write(sql`UPDATE grants SET last_used_at = ${lastUsedAt}, idle_expires_at = ${idleExpiresAt} WHERE id = ${id} AND revoked_at IS NULL`);
     },
-    revokeGrant: async (id, at, reason) =>
-      (await write(sql`UPDATE grants SET revoked_at = ${at}, revoked_reason = ${reason} WHERE id = ${id} AND revoked_at IS NULL RETURNING id`)).length > 0,
+    revokeGrant: async (id, at, reason) => {
+      const revoked = (await write(sql`UPDATE grants SET revoked_at = ${at}, revoked_reason = ${reason} WHERE id = ${id} AND revoked_at IS NULL RETURNING id`)).length > 0;
+      revocations++;
+      return revoked;
+    },
     grantsDerivedFromToken: async (tokenId) => (await db.read.query(sql`SELECT * FROM grants WHERE parent_token_id = ${tokenId}`)).map(grantOf),
     grantsOfUser: async (userId) => (await db.read.query(sql`SELECT * FROM grants WHERE user_id = ${userId} ORDER BY created_at DESC`)).map(grantOf),
 
@@ -71,8 +75,15 @@ export function authRecords(db: RecordDb): AuthRecords {
 
     revokeTokenId: async (jti, grantId, expiresAt) => {
       await write(sql`INSERT INTO revoked_token_ids (jti, grant_id, expires_at) VALUES (${jti}, ${grantId}, ${expiresAt}) ON CONFLICT (jti) DO NOTHING`);
+      revocations++;
     },
     isTokenIdRevoked: async (jti) => (await one(sql`SELECT 1 AS revoked FROM revoked_token_ids WHERE jti = ${jti}`)) !== undefined,
+    tokenStanding: async (grantId, jti) => {
+      const row = await one(sql`SELECT g.*, (SELECT 1 FROM revoked_token_ids r WHERE r.jti = ${jti}) AS token_revoked FROM grants g WHERE g.id = ${grantId}`);
+      if (row) return { grant: grantOf(row), tokenRevoked: row['token_revoked'] !== null && row['token_revoked'] !== undefined };
+      return { grant: undefined, tokenRevoked: await one(sql`SELECT 1 AS revoked FROM revoked_token_ids WHERE jti = ${jti}`) !== undefined };
+    },
+    revocationEpoch: () => revocations,
 
     insertLaunch: async (l) => {
       await write(sql`INSERT INTO auth_launches (launch_hash, client_id, user_id, patient_id, encounter_id, expires_at, used_at)

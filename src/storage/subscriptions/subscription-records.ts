@@ -94,6 +94,8 @@ export interface SubscriptionRecords {
   deleteSubscription(id: string): Promise<boolean>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
+  /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */
+  liveTopicUrls(topicUrls: string[]): Promise<Set<string>>;
 
   /** The matcher's position in the change log ('' = from the start). */
   readCursor(matcher: string): Promise<string>;

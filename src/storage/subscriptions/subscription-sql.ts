@@ -47,6 +47,13 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
       return list(sql`SELECT * FROM subscriptions WHERE topic_url IN (${topics}) AND (patient_key IS NULL${patients}) AND status <> 'off'`);
     },
 
+    // One existence probe per topic (each stops at its first live row) rather than a DISTINCT over every subscription.
+    liveTopicUrls: async (topicUrls) => {
+      if (topicUrls.length === 0) return new Set();
+      const probes = topicUrls.map((url) => sql`SELECT CAST(${url} AS TEXT) AS url WHERE EXISTS (SELECT 1 FROM subscriptions WHERE topic_url = ${url} AND status <> 'off')`);
+      return new Set((await db.read.query(join(probes, ' UNION ALL '))).map((r) => String(r.url)));
+    },
+
     readCursor: async (matcher) => {
       const row = (await db.read.query(sql`SELECT position FROM subscription_matcher_cursors WHERE name = ${matcher}`))[0];
       return row ? String(row.position) : '';
