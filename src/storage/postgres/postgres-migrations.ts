@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 
 /**
  * Numbered migrations, applied in order at start under an advisory lock (several processes may
@@ -80,4 +80,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('postgres') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('postgres') },
+  // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
+  { version: 4, sql: subscriptionLeaseOwnerSchema() },
 ];

@@ -16,7 +16,7 @@ export class PostgresSignals implements StoreSignals {
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool, private readonly connectionString: string) {}
+  constructor(private readonly pool: pg.Pool, private readonly connectionString: string, private readonly applicationName: string) {}
 
   async notify(channel: string, payload: string): Promise<void> {
     checkChannel(channel);
@@ -56,7 +56,7 @@ export class PostgresSignals implements StoreSignals {
 
   private connect(): Promise<pg.Client> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString });
+      const client = new pg.Client({ connectionString: this.connectionString, application_name: this.applicationName });
       client.on('notification', (message) => {
         for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
       });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { SearchRequest } from '../../model/index.js';
 import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
@@ -11,7 +12,7 @@ import { PostgresSignals } from './postgres-signals.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
-import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
+import { LEASE_HOLDER_PREFIX, subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
@@ -30,12 +31,15 @@ export class PostgresStore implements Store {
   readonly signals: PostgresSignals;
 
   constructor(connectionString: string, poolSize = 10) {
-    this.pool = new pg.Pool({ connectionString, max: poolSize });
-    this.signals = new PostgresSignals(this.pool, connectionString);
+    // Every connection names this store instance: a delivery lease it holds is free once none is left.
+    const applicationName = `${LEASE_HOLDER_PREFIX}${randomUUID()}`;
+    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName });
+    this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
-    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
+    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres',
+      applicationName.slice(LEASE_HOLDER_PREFIX.length));
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */

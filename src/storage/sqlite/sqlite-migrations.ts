@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 
 /**
  * Numbered migrations, applied in order at start and recorded in `schema_migrations`.
@@ -78,4 +78,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 2, sql: authSchema('sqlite') },
   // The subscriptions engine's records (src/storage/subscriptions).
   { version: 3, sql: subscriptionSchema('sqlite') },
+  // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
+  { version: 4, sql: subscriptionLeaseOwnerSchema() },
 ];

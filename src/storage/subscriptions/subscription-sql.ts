@@ -4,14 +4,24 @@ import type { RecordDb } from '../auth/record-db.js';
 import { StorageConflict } from '../storage-errors.js';
 import type { DeliveryAttempt, EventRecord, SubscriptionRecord, SubscriptionRecords, SubscriptionState } from './subscription-records.js';
 
+/** Prefix of the PostgreSQL application_name that marks a store instance's connections. */
+export const LEASE_HOLDER_PREFIX = 'handover:';
+
 /**
  * The subscription records in plain SQL both engines run (placeholders aside). The one engine
  * difference is claiming work: PostgreSQL skips rows another process holds (`FOR UPDATE SKIP
  * LOCKED`, ARCHITECTURE.md "Scaling out"); SQLite has one writer and needs no lock.
  */
-export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): SubscriptionRecords {
+export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres', owner: string): SubscriptionRecords {
   const list = async (statement: Sql) => (await db.read.query(statement)).map(subscriptionOf);
   const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+  // A lease whose holder is gone is free at once (a process killed mid-round): on PostgreSQL the
+  // holder is gone when no session carries its application_name (postgres-store.ts sets it on
+  // every connection); an SQLite database belongs to one process, so any other holder is a
+  // previous run of it.
+  const holderGone = engine === 'postgres'
+    ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
+    : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
 
   return {
     insertSubscription: async (s) => {
@@ -86,10 +96,10 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
 
     claimDue: (now, leaseUntil, limit) => db.atomically(async (tx) => {
       const due = await tx.query(sql`SELECT id FROM subscriptions WHERE next_attempt_at <= ${now} AND status <> 'off'
-        AND (leased_until IS NULL OR leased_until < ${now}) ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked}`);
+        AND (leased_until IS NULL OR leased_until < ${now} OR ${holderGone}) ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked}`);
       if (due.length === 0) return [];
       const ids = join(due.map((r) => sql`${String(r.id)}`), ', ');
-      return (await tx.query(sql`UPDATE subscriptions SET leased_until = ${leaseUntil} WHERE id IN (${ids}) RETURNING *`)).map(subscriptionOf);
+      return (await tx.query(sql`UPDATE subscriptions SET leased_until = ${leaseUntil}, leased_by = ${owner} WHERE id IN (${ids}) RETURNING *`)).map(subscriptionOf);
     }),
 
     eventsAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT * FROM subscription_events
@@ -112,7 +122,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
         next_attempt_at = CASE WHEN ${o.continueIfPending ? 1 : 0} = 1 AND events_since_start > ${o.lastDelivered} THEN CAST(${o.now} AS BIGINT)
           WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
           ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
-        leased_until = NULL, updated_at = ${o.now}
+        leased_until = NULL, leased_by = NULL, updated_at = ${o.now}
         WHERE id = ${id}`));
     },
 
