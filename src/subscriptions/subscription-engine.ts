@@ -127,8 +127,8 @@ export class SubscriptionEngine {
     } else {
       const status = settings.requestedStatus === 'off' ? 'off' : existing.status === 'off' && settings.requestedStatus !== 'requested' ? 'off' : existing.status;
       // The writer's grant takes the subscription over: it was checked against that grant just now.
-      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now });
-      if (settings.requestedStatus === 'requested') await records.restartSubscription(id, now);
+      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now,
+        restart: settings.requestedStatus === 'requested' });
     }
     this.deliverWake.wake();
   }
@@ -152,7 +152,7 @@ export class SubscriptionEngine {
       const record = await this.deps.store.subscriptions.getSubscription(id);
       if (record) records.push(record);
     }
-    return statusBundle(records, this.options.fhirBase);
+    return statusBundle(this.deps.store, records, this.options.fhirBase);
   }
 
   /** `$events` (eventsSinceNumber / eventsUntilNumber, inclusive; defaults: all retained). */

@@ -88,7 +88,11 @@ export interface SubscriptionRecords {
   getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
   listSubscriptions(): Promise<SubscriptionRecord[]>;
   /** New settings (an update); `status` requested restarts with a handshake, off stops. */
-  updateSubscription(id: string, change: { grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number }): Promise<boolean>;
+  updateSubscription(id: string, change: {
+    grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number;
+    /** Also restart (as restartSubscription), in the same statement. */
+    restart?: boolean;
+  }): Promise<boolean>;
   /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
   restartSubscription(id: string, now: number): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;

@@ -33,9 +33,13 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
     listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
 
+    // With `restart`, one statement also does what restartSubscription does: a round claiming the
+    // subscription in between would otherwise send the old backlog the restart skips.
     updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
-        patient_key = ${c.patientKey}, settings = ${c.settings}, status = ${c.status}, updated_at = ${c.now},
-        next_attempt_at = ${c.status === 'off' ? null : c.now}
+        patient_key = ${c.patientKey}, settings = ${c.settings}, updated_at = ${c.now},
+        next_attempt_at = ${c.status === 'off' && !c.restart ? null : c.now},
+        ${c.restart ? sql`status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
+          : sql`status = ${c.status}`}
         WHERE id = ${id} RETURNING id`))).length > 0,
 
     // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
