@@ -156,7 +156,11 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     },
 
     pruneBefore: (before) => db.atomically(async (tx) => {
-      const events = await tx.query(sql`DELETE FROM subscription_events WHERE delivered_at IS NOT NULL AND delivered_at < ${before} RETURNING 1 AS gone`);
+      // Delivered events, and events no round will send any more — skipped by a re-handshake, or of
+      // a subscription that is off — once as old; never an event still owed to a live subscription.
+      const events = await tx.query(sql`DELETE FROM subscription_events WHERE (delivered_at IS NOT NULL AND delivered_at < ${before})
+        OR (delivered_at IS NULL AND recorded_at < ${before} AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = subscription_events.subscription_id
+          AND (s.status = 'off' OR subscription_events.event_number <= s.last_delivered))) RETURNING 1 AS gone`);
       const attempts = await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE attempted_at < ${before} RETURNING 1 AS gone`);
       return events.length + attempts.length;
     }),
