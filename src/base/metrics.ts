@@ -43,7 +43,9 @@ export function createMetrics(): Metrics {
   // One storage read per scrape serves both gauges (the first collect starts it, the second reuses it).
   let reading: Promise<SubscriptionBacklog | undefined> | undefined;
   const read = () => {
-    reading ??= (backlog.source?.() ?? Promise.resolve(undefined)).finally(() => setImmediate(() => { reading = undefined; }));
+    // A failed read leaves the gauges out of this scrape rather than failing the whole scrape.
+    reading ??= (backlog.source?.() ?? Promise.resolve(undefined)).catch(() => undefined)
+      .finally(() => setImmediate(() => { reading = undefined; }));
     return reading;
   };
   registerBacklogGauges(registers, read);

@@ -61,6 +61,8 @@ export class SubscriptionEngine {
   private readonly deliverWake = new WakeSignal();
   private readonly otherProcesses: CrossProcessWake;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Work that is not a delivery round (grant sweeps) but must end before the store closes. */
+  private readonly background = new Set<Promise<void>>();
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
@@ -164,17 +166,22 @@ export class SubscriptionEngine {
   }
 
   /**
-   * Call after a grant was revoked (any surface): the subscriptions of dead grants turn `off`
-   * before this resolves, so `$status` tells the truth at once. Never throws (a failure is logged;
-   * the periodic sweep and the check before every send still hold).
+   * Call after a grant was revoked (any surface): its subscriptions turn `off` before this
+   * resolves, so `$status` tells the truth at once; those of grants derived from it follow in a
+   * sweep of every grant, not awaited (a revocation need not wait for thousands of grants). Never
+   * throws: a failure is logged, and the check before every send still holds.
    */
   async onGrantsEnded(grantIds: string[]): Promise<void> {
+    const log = (error: unknown) => this.deps.log.error({ err: error, grants: grantIds }, 'turning off the subscriptions of ended grants failed');
     try {
-      this.lastGrantSweep = this.deps.clock.now().getTime();
       await turnOffDeadGrants(this.deps, grantIds);
     } catch (error) {
-      this.deps.log.error({ err: error, grants: grantIds }, 'turning off the subscriptions of ended grants failed');
+      log(error);
     }
+    this.lastGrantSweep = this.deps.clock.now().getTime();
+    const sweep = turnOffDeadGrants(this.deps).then(() => undefined, log);
+    this.background.add(sweep);
+    void sweep.finally(() => this.background.delete(sweep));
   }
 
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
@@ -202,7 +209,7 @@ export class SubscriptionEngine {
     this.deliverWake.wake();
     await this.otherProcesses.stop();
     await Promise.all(this.loops);
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, ...this.background]);
   }
 
   /** Resolves once the started engine hears other processes' commits (at once on SQLite). */

@@ -125,7 +125,8 @@ for (const engineName of testEngines()) {
       const expires = await subscribeAs(expiring, 'r3');
       await waitFor(async () => (await store().subscriptions.getSubscription(viaParent))?.status === 'active');
       await store().auth.revokeGrant(parent, Date.now(), 'test');
-      await engine.onGrantsEnded([parent]);
+      await engine.onGrantsEnded([parent]); // names the parent; the derived grant's subscription follows in the sweep
+      await waitFor(async () => (await store().subscriptions.getSubscription(viaParent))?.status === 'off');
       const off = (await store().subscriptions.getSubscription(viaParent))!;
       assert.equal(off.status, 'off');
       assert.match(off.error!, /derived from was revoked/);

@@ -121,8 +121,8 @@ export interface SubscriptionRecords {
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
-  /** Subscriptions not off that belong to a grant: the grant sweep judges each grant once. */
-  liveSubscriptionGrants(): Promise<{ id: string; grantId: string }[]>;
+  /** Subscriptions not off that belong to a grant (to one of `grantIds` when given): the grant sweep judges each grant once. */
+  liveSubscriptionGrants(grantIds?: string[]): Promise<{ id: string; grantId: string }[]>;
   /** Turns a subscription off with `error` (its grant ended); false if it was off already or is gone. */
   turnOff(id: string, error: string, now: number): Promise<boolean>;
   /** For the gauges: events still owed (subscriptions not off) and subscriptions by status. */

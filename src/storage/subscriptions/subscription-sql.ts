@@ -138,8 +138,12 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
 
-    liveSubscriptionGrants: async () => (await db.read.query(sql`SELECT id, grant_id FROM subscriptions
-      WHERE status <> 'off' AND grant_id IS NOT NULL ORDER BY grant_id`)).map((r) => ({ id: String(r.id), grantId: String(r.grant_id) })),
+    liveSubscriptionGrants: async (grantIds) => {
+      if (grantIds?.length === 0) return [];
+      const only = grantIds ? sql` AND grant_id IN (${join(grantIds.map((g) => sql`${g}`), ', ')})` : raw('');
+      return (await db.read.query(sql`SELECT id, grant_id FROM subscriptions WHERE status <> 'off' AND grant_id IS NOT NULL${only} ORDER BY grant_id`))
+        .map((r) => ({ id: String(r.id), grantId: String(r.grant_id) }));
+    },
     // A round in flight keeps this: finishDelivery keeps a status (and error) changed under it.
     turnOff: async (id, error, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'off', error = ${error},
         next_attempt_at = NULL, updated_at = ${now} WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
