@@ -4,7 +4,8 @@ import { createLogger, createMetrics, systemClock, type Clock, type Logger, type
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
-import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, detachedJwsSigner, type SubscriptionEngine } from '../subscriptions/index.js';
+import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 import { ConsentService, DisclosureLog } from '../consent/index.js';
 import { loadResources } from '../fhir/index.js';
@@ -32,6 +33,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
   const fhirBase = fhirBaseOf(config);
+  const keys = new SigningKeys(store.auth, clock);
+  const metrics = createMetrics();
   // Consent, Provenance, Device and AuditEvent resources go through the one write path.
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
@@ -39,14 +42,14 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const services: Services = {
     config,
     store,
-    keys: new SigningKeys(store.auth, clock),
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase },
+    keys,
+    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
       onDisclosed: (sent) => disclosures.recordNotification(sent) }),
     consent: new ConsentService({ store, clock, log, fhirBase, writeResources }),
     disclosures,
     clock,
     log,
-    metrics: createMetrics(),
+    metrics,
   };
   return services;
 }
@@ -66,7 +69,8 @@ export function fhirContextOf(services: Services): FhirContext {
 export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
   return {
-    store, records: recordsEndingConsents(store.auth, services.consent, log), keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
+    store, records: recordsEndingConsents(withRevocationHook(store.auth, (grantIds) => services.subscriptions.onGrantsEnded(grantIds)), services.consent, log),
+    keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
     fhirBase: fhirBaseOf(config), offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds,
     operatorToken: config.operatorToken, consent: consentPort(services.consent, services.disclosures, store, fhirBaseOf(config)),
   };

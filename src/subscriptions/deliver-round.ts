@@ -1,12 +1,14 @@
-import { newId, type Clock, type Logger } from '../base/index.js';
+import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
 import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import { subscriptionAuthority } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
+import { recordSendMetrics } from './delivery-metrics.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
 import type { RestHookSender } from './rest-hook-sender.js';
 import { disclosedReferences, type OnDisclosed } from './disclosed-notification.js';
+import type { NotificationSigner } from './sign-notification.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -22,6 +24,9 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  metrics?: Metrics;
+  /** Signs each body (a detached JWS); unsigned without it. */
+  sign?: NotificationSigner;
   options: EngineOptions;
   random?: () => number;
   /** Issue 5: the disclosure log hears of every accepted notification. */
@@ -44,13 +49,15 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
+  const turnOff = (reason: string) => {
+    deps.log.info({ subscription: record.id, reason }, 'subscription turned off: its grant ended');
+    return finish({ status: 'off', error: `Turned off: ${reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
+      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  };
+
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
-  if (!authority.alive) {
-    deps.log.info({ subscription: record.id, reason: authority.reason }, 'subscription turned off: its grant ended');
-    return finish({ status: 'off', error: `Turned off: ${authority.reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
-      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
-  }
+  if (!authority.alive) return turnOff(authority.reason);
 
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
   let type: NotificationType;
@@ -80,13 +87,24 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     ...(note ? { error: note } : {}),
     events: notified,
   });
+  const body = JSON.stringify(bundle);
+  const signature = deps.sign ? await deps.sign(body) : undefined;
+  // Judged once more right before the send: a revocation that committed while the round read
+  // and built the notification stops it here, not after it went out.
+  if (record.grantId !== null) {
+    const last = await subscriptionAuthority(deps.store.auth, record.grantId, deps.clock.now().getTime());
+    if (!last.alive) return turnOff(last.reason);
+  }
   const result = await deps.send({
-    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
+    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs: settings.timeoutSeconds * 1000,
+    ...(signature !== undefined ? { signature } : {}),
   });
   await deps.store.subscriptions.recordAttempt({
     subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
     firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
   });
+  recordSendMetrics(deps.metrics, { channel: settings.channelType, type, ok: result.ok, retry: record.failures > 0,
+    occurredAt: events.map((e) => e.occurredAt), answeredAt: deps.clock.now().getTime() });
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();

@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 import { consentSchema } from '../consent/consent-schema.js';
 
 /**
@@ -83,4 +83,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 3, sql: subscriptionSchema('postgres') },
   // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
   { version: 4, sql: consentSchema('postgres') },
+  // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
+  { version: 6, sql: subscriptionLeaseOwnerSchema() },
 ];

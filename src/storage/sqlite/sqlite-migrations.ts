@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 import { consentSchema } from '../consent/consent-schema.js';
 
 /**
@@ -81,4 +81,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 3, sql: subscriptionSchema('sqlite') },
   // Issue 5: the disclosure log and grants by Consent (src/storage/consent).
   { version: 4, sql: consentSchema('sqlite') },
+  // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
+  { version: 6, sql: subscriptionLeaseOwnerSchema() },
 ];

@@ -88,7 +88,11 @@ export interface SubscriptionRecords {
   getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
   listSubscriptions(): Promise<SubscriptionRecord[]>;
   /** New settings (an update); `status` requested restarts with a handshake, off stops. */
-  updateSubscription(id: string, change: { grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number }): Promise<boolean>;
+  updateSubscription(id: string, change: {
+    grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number;
+    /** Also restart (as restartSubscription), in the same statement. */
+    restart?: boolean;
+  }): Promise<boolean>;
   /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
   restartSubscription(id: string, now: number): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
@@ -117,6 +121,12 @@ export interface SubscriptionRecords {
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
+  /** Subscriptions not off that belong to a grant (to one of `grantIds` when given): the grant sweep judges each grant once. */
+  liveSubscriptionGrants(grantIds?: string[]): Promise<{ id: string; grantId: string }[]>;
+  /** Turns a subscription off with `error` (its grant ended); false if it was off already or is gone. */
+  turnOff(id: string, error: string, now: number): Promise<boolean>;
+  /** For the gauges: events still owed (subscriptions not off) and subscriptions by status. */
+  backlog(): Promise<{ undeliveredEvents: number; subscriptionsByStatus: Record<string, number> }>;
   /** Retention: drops delivered events and attempts older than `before`; returns how many rows went. */
   pruneBefore(before: number): Promise<number>;
 }
