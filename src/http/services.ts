@@ -4,7 +4,7 @@ import { createLogger, createMetrics, systemClock, type Clock, type Logger, type
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
-import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
@@ -13,6 +13,8 @@ export interface Services {
   store: Store;
   keys: SigningKeys;
   subscriptions: SubscriptionEngine;
+  /** The subscriptions websocket channel: binding tokens and sockets at `websocketUrlOf(config)`. */
+  websockets: WebsocketChannel;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -23,11 +25,15 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous });
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
+  const keys = new SigningKeys(store.auth, clock);
+  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) } });
   return {
     config,
     store,
-    keys: new SigningKeys(store.auth, clock),
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase: fhirBaseOf(config) } }),
+    keys,
+    subscriptions,
+    websockets: new WebsocketChannel({ engine: subscriptions, store, keys, clock, log, fhirBase: fhirBaseOf(config),
+      websocketUrl: websocketUrlOf(config), tokenSeconds: config.wsTokenSeconds }),
     clock,
     log,
     metrics: createMetrics(),
@@ -35,6 +41,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
 }
 
 export const fhirBaseOf = (config: Config): string => `${config.baseUrl}/fhir`;
+/** Where websocket subscribers connect (Backport IG `websocket-url`): ws(s):// on the FHIR base. */
+export const websocketUrlOf = (config: Config): string => `${fhirBaseOf(config).replace(/^http/, 'ws')}/ws`;
 
 export function fhirContextOf(services: Services): FhirContext {
   const { store, clock, log, metrics, config, keys } = services;
@@ -42,7 +50,7 @@ export function fhirContextOf(services: Services): FhirContext {
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
     authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
-    extensions: subscriptionExtensions(services.subscriptions),
+    extensions: subscriptionExtensions(services.subscriptions, services.websockets),
   };
 }
 

@@ -5,7 +5,8 @@ import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/inde
 import { backOff } from './back-off.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
-import type { RestHookSender } from './rest-hook-sender.js';
+import type { RestHookSender, SendResult } from './rest-hook-sender.js';
+import type { WebsocketHub } from './websocket/websocket-hub.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -21,6 +22,8 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  /** The websocket channel: notifications of `websocket` subscriptions are written to the sockets bound here. */
+  sockets?: WebsocketHub;
   options: EngineOptions;
   random?: () => number;
 }
@@ -38,6 +41,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
 
   // R5 Subscription.end: "the time for the server to turn the subscription off".
   if (settings.end !== null && now >= settings.end) {
+    deps.sockets?.stopped(record.id, 'its end has passed');
     return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
@@ -45,11 +49,15 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
   if (!authority.alive) {
     deps.log.info({ subscription: record.id, reason: authority.reason }, 'subscription turned off: its grant ended');
+    deps.sockets?.stopped(record.id, `turned off: ${authority.reason}`);
     return finish({ status: 'off', error: `Turned off: ${authority.reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
       lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
-  const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
+  const websocket = settings.channelType === 'websocket' ? deps.sockets : undefined;
+  // Websocket: a handshake on every socket that binds (Backport IG "Websockets"), whatever the status.
+  const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false)
+    || (websocket?.needsHandshake(record.id) ?? false);
   let type: NotificationType;
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   if (needsHandshake) type = 'handshake';
@@ -77,9 +85,17 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     ...(note ? { error: note } : {}),
     events: notified,
   });
-  const result = await deps.send({
-    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
-  });
+  const body = JSON.stringify(bundle);
+  const timeoutMs = settings.timeoutSeconds * 1000;
+  const result: SendResult | undefined = websocket
+    ? await websocket.send(record.id, type, body, timeoutMs)
+    : await deps.send({ endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs });
+  if (!result) {
+    // Websocket with no socket able to take it: not a failure. The events wait (and stay in
+    // $events) until a socket binds, which brings the subscription back at once.
+    return finish({ status: record.status, error: record.error, failingSince: record.failingSince, failures: record.failures,
+      lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  }
   await deps.store.subscriptions.recordAttempt({
     subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
     firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,

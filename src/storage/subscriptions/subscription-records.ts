@@ -92,6 +92,8 @@ export interface SubscriptionRecords {
   /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
   restartSubscription(id: string, now: number): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
+  /** Due now (a websocket bound to it): its next round comes at once; its state is kept. False when unknown or off. */
+  wakeSubscription(id: string, now: number): Promise<boolean>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */

@@ -34,6 +34,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
         last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
         WHERE id = ${id} RETURNING id`))).length > 0,
 
+    wakeSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET next_attempt_at = ${now}
+        WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
+
     deleteSubscription: (id) => db.atomically(async (tx) => {
       await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
       await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE subscription_id = ${id}`);
