@@ -14,6 +14,7 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
  */
 export function registerWebsocketEndpoint(app: FastifyInstance, services: Services): void {
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  services.websockets.start();
   app.server.on('upgrade', (request, socket, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== WEBSOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -22,7 +23,7 @@ export function registerWebsocketEndpoint(app: FastifyInstance, services: Servic
     server.handleUpgrade(request, socket, head, (ws) => services.websockets.accept(ws));
   });
   app.addHook('preClose', async () => {
-    services.subscriptions.sockets.closeAll();
+    services.websockets.stop();
     for (const client of server.clients) client.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

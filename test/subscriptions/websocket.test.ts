@@ -171,6 +171,25 @@ for (const engine of testEngines()) {
       await client.until(() => client.of(first, 'handshake').length === 1 && client.of(second, 'handshake').length === 1, 'both bound');
     });
 
+    it('a subscription deleted, or turned off behind the engine\'s back (another process), tells its socket and closes it', async () => {
+      const deleted = await create();
+      const client = await connect((await bindingToken(`/Subscription/${deleted}/$get-ws-binding-token`)).url);
+      client.bind((await bindingToken(`/Subscription/${deleted}/$get-ws-binding-token`)).token);
+      await client.until(() => client.of(deleted, 'handshake').length === 1, 'the handshake');
+      assert.ok([200, 204].includes((await http('DELETE', fhir(`/Subscription/${deleted}`))).status));
+      await client.until(() => client.closed !== undefined, 'the socket to close');
+      assert.match(client.diagnostics().join('\n'), new RegExp(`Subscription/${deleted} stopped: it was deleted`));
+      const elsewhere = await create();
+      const other = await connect((await bindingToken(`/Subscription/${elsewhere}/$get-ws-binding-token`)).url);
+      other.bind((await bindingToken(`/Subscription/${elsewhere}/$get-ws-binding-token`)).token);
+      await other.until(() => other.of(elsewhere, 'handshake').length === 1, 'the handshake');
+      const records = server.server.services.store.subscriptions;
+      const record = (await records.getSubscription(elsewhere))!;
+      await records.updateSubscription(elsewhere, { grantId: record.grantId, topicUrl: record.topicUrl, patientKey: record.patientKey, settings: record.settings, status: 'off', now: Date.now() });
+      await other.until(() => other.closed !== undefined, 'the sweep to close the socket', 5000);
+      assert.match(other.diagnostics().join('\n'), new RegExp(`Subscription/${elsewhere} stopped`));
+    });
+
     describe('bound to the grant', () => {
       let flow: SmartFlow;
       const user: [string, string] = ['ws-pat', 'patient-pass1'];
@@ -201,7 +220,7 @@ for (const engine of testEngines()) {
         await oauth.processRevocationResponse(await oauth.revocationRequest(flow.as, flow.client, oauth.None(), tokens.refresh_token!, INSECURE));
         await addCondition();
         await client.until(() => client.closed !== undefined, 'the socket to close');
-        assert.match(client.diagnostics().join('\n'), new RegExp(`Subscription/${id} stopped: turned off: .*revoked`));
+        assert.match(client.diagnostics().join('\n'), new RegExp(`Subscription/${id} stopped: turned off: .*revoked`, 'i'));
         assert.equal(client.closed!.code, 1008);
         assert.deepEqual(client.events(id), [], 'nothing was sent after the revocation');
         // The token of a dead grant binds nothing.
@@ -217,7 +236,7 @@ for (const engine of testEngines()) {
     let server: TestServer;
     let client: WsClient | undefined;
     before(async () => {
-      server = await startTestServer(engine, { wsTokenSeconds: '2' });
+      server = await startTestServer(engine, { wsTokenSeconds: '3' });
     });
     after(async () => {
       client?.close();
@@ -240,7 +259,10 @@ for (const engine of testEngines()) {
       await client.until(() => client!.outcomes.length === 1, 'the expiry notice', 5000);
       assert.match(client.diagnostics()[0]!, /expired.*bind-with-token/);
       await http('POST', fhir('/Condition'), condition('x', patientId, 'problem-list-item'));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const recorded = async () => (await http('GET', fhir(`/Subscription/${id}/$events`))).body.entry[0].resource.parameter
+        .some((p: Parameter) => p.name === 'notification-event');
+      for (let i = 0; i < 200 && !(await recorded()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       assert.deepEqual(client.events(id), [], 'nothing goes to an expired binding');
       client.bind(first.token);
       await client.until(() => client!.outcomes.length === 2, 'the refusal of the old token');

@@ -27,6 +27,8 @@ export interface WebsocketChannelDeps {
   websocketUrl: string;
   /** How long a binding token lasts (s). */
   tokenSeconds: number;
+  /** How often bound subscriptions are looked up, so a socket hears when one was turned off elsewhere (ms). */
+  sweepEveryMs?: number;
 }
 
 /**
@@ -36,7 +38,36 @@ export interface WebsocketChannelDeps {
  * then write the handshake, events and heartbeats of those subscriptions to it.
  */
 export class WebsocketChannel {
+  private sweeper: NodeJS.Timeout | undefined;
+
   constructor(private readonly deps: WebsocketChannelDeps) {}
+
+  /**
+   * A delivery round tells a subscription's sockets when it turns it off; this sweep covers the
+   * other ways a subscription stops — a grant sweep or revocation hook, another process, a
+   * deletion elsewhere — so a bound socket never stays open on a dead subscription for long.
+   */
+  start(): void {
+    this.sweeper ??= setInterval(() => {
+      this.sweep().catch((error: unknown) => this.deps.log.warn({ err: error }, 'websocket sweep failed'));
+    }, this.deps.sweepEveryMs ?? 1000);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.deps.engine.sockets.closeAll();
+  }
+
+  async sweep(): Promise<void> {
+    const hub = this.deps.engine.sockets;
+    for (const id of hub.subscriptionIds()) {
+      const record = await this.deps.store.subscriptions.getSubscription(id);
+      if (!record) hub.stopped(id, 'it was deleted');
+      else if (record.status === 'off') hub.stopped(id, record.error ?? 'it was turned off');
+    }
+  }
 
   get websocketUrl(): string {
     return this.deps.websocketUrl;

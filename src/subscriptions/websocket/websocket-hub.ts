@@ -64,6 +64,11 @@ export class WebsocketHub {
     for (const id of subscriptionIds) this.unbind(id, socket);
   }
 
+  /** The subscriptions some socket is bound to here. */
+  subscriptionIds(): string[] {
+    return [...this.bySubscription.keys()];
+  }
+
   boundSubscriptions(socket: BoundSocket): string[] {
     return [...this.bySubscription].filter(([, bindings]) => bindings.has(socket)).map(([id]) => id);
   }
