@@ -96,17 +96,18 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     return finish({ status: record.status, error: record.error, failingSince: record.failingSince, failures: record.failures,
       lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
-  await deps.store.subscriptions.recordAttempt({
-    subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
+  // The attempt, the delivered mark and the round's outcome commit together: one transaction per
+  // round (they competed with writes for the one SQLite writer as three).
+  const attempt = {
+    subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification' as const,
     firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
-  });
+  };
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
-    if (lastEvent !== null) await deps.store.subscriptions.markDelivered(record.id, lastEvent, sentAt);
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true });
+      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}) });
   }
 
   const failures = record.failures + 1;
@@ -119,6 +120,6 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     error: spent ? `${reason} — retried since ${new Date(failingSince).toISOString()}; set status to requested to resume` : reason,
     failingSince, failures, lastDelivered: record.lastDelivered, lastSentAt: null,
     nextAttemptAt: spent ? null : now + backOff(failures, deps.options.initialBackoffMs, deps.options.maxBackoffMs, deps.random),
-    continueIfPending: false,
+    continueIfPending: false, attempt,
   });
 }

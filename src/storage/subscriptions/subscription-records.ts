@@ -81,6 +81,10 @@ export interface DeliveryOutcome {
   /** The status when the round claimed the subscription: a change by the subscriber since wins. */
   claimedStatus: SubscriptionState;
   now: number;
+  /** The round's attempt, recorded in the same transaction (one commit per round instead of three). */
+  attempt?: DeliveryAttempt;
+  /** Marks the events up to `lastDelivered` delivered at this time (as markDelivered), in the same transaction. */
+  deliveredAt?: number;
 }
 
 export interface SubscriptionRecords {
