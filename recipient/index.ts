@@ -9,5 +9,6 @@ export {
   NotificationReceiver, type AcceptedNotification, type ConfirmedEvent, type ReceiveOutcome, type ReceiveReport, type ReceiverOptions, type SubscriptionBinding,
 } from './notification-receiver.js';
 export { parseNotification } from './parse-notification.js';
+export { parseStatusBundle } from './parse-status.js';
 export { parseReference } from './parse-reference.js';
 export { serverKeys, verifyDetachedJws } from './verify-detached-jws.js';

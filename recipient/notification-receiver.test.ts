@@ -33,6 +33,7 @@ describe('NotificationReceiver behind the node:http handler', () => {
   const accepted: AcceptedNotification[] = [];
   let failAccept = false;
   let binding: SubscriptionBinding;
+  let receiver: NotificationReceiver;
 
   before(async () => {
     fhir = createServer((req, res) => {
@@ -47,7 +48,7 @@ describe('NotificationReceiver behind the node:http handler', () => {
     fhirBase = `http://127.0.0.1:${(fhir.address() as AddressInfo).port}/fhir`;
     binding = { header: SECRET, fhirBase, subscriptionId: '123', accessToken: async () => 'fresh-token' };
 
-    const receiver = new NotificationReceiver({
+    receiver = new NotificationReceiver({
       lookup: async (key) => (key === 'sub-a' ? binding : undefined),
       loadState: async (key) => states.get(key),
       accept: async (a) => {
@@ -147,6 +148,52 @@ describe('NotificationReceiver behind the node:http handler', () => {
     assert.equal((await post(body, { ...secret, 'x-signature': await sign(body) })).status, 200);
     assert.deepEqual(last().events.map((e) => e.eventNumber), [11]);
     delete binding.signature;
+  });
+
+  it('out-of-order arrival: the later notification first, then the earlier one fills the hole; nothing lost, nothing twice', async () => {
+    const token = binding.accessToken;
+    delete binding.accessToken;
+    try {
+      assert.equal((await post(notification([13]))).status, 200);
+      assert.deepEqual(last().events.map((e) => e.eventNumber), [13]);
+      assert.deepEqual(last().report.pending, [12]);
+      assert.deepEqual(states.get('sub-a'), { lastContiguous: 11, seen: [13] });
+      assert.equal((await post(notification([12], 'event-notification', 13))).status, 200);
+      assert.deepEqual(last().events.map((e) => [e.eventNumber, e.recovered]), [[12, false]]);
+      assert.deepEqual(last().report, { duplicates: [], gaps: [], lost: [], pending: [] });
+      assert.deepEqual(states.get('sub-a'), { lastContiguous: 13, seen: [] });
+      assert.equal((await post(notification([13]))).status, 200);
+      assert.deepEqual([last().events, last().report.duplicates], [[], [13]]);
+    } finally {
+      binding.accessToken = token!;
+    }
+  });
+
+  it('several notifications of one subscription at once are taken one at a time, in any order, without a double', async () => {
+    const statuses = await Promise.all([post(notification([16])), post(notification([14, 15])), post(notification([15, 16]))]);
+    assert.deepEqual(statuses.map((r) => r.status), [200, 200, 200]);
+    const handed = accepted.slice(-3).flatMap((a) => a.events.map((e) => e.eventNumber)).sort((a, b) => a - b);
+    assert.deepEqual(handed, [14, 15, 16]);
+    assert.deepEqual(states.get('sub-a'), { lastContiguous: 16, seen: [] });
+  });
+
+  it('a withheld event (empty content) is handed over numbered like any other, marked withheld, with no focus', async () => {
+    const empty = fixture('empty_notification');
+    const params = empty.entry[0].resource.parameter;
+    params.find((p: any) => p.name === 'events-since-subscription-start').valueString = '17';
+    params.find((p: any) => p.name === 'notification-event').part.find((p: any) => p.name === 'event-number').valueString = '17';
+    assert.equal((await post(empty)).status, 200);
+    assert.deepEqual(last().events.map((e) => [e.eventNumber, e.withheld, e.focus, e.resource]), [[17, true, undefined, undefined]]);
+  });
+
+  it('catchUp: a status the recipient asked for ($status) past what it accepted fetches the missing events with $events', async () => {
+    const status = { ...last().notification, type: 'query-status' as const, events: [], eventsSinceSubscriptionStart: 19 };
+    const caught = await receiver.catchUp('sub-a', status);
+    assert.deepEqual(caught?.events.map((e) => [e.eventNumber, e.recovered]), [[18, true], [19, true]]);
+    assert.match(eventsCalls.at(-1)!, /eventsSinceNumber=18&eventsUntilNumber=19$/);
+    assert.deepEqual(states.get('sub-a'), { lastContiguous: 19, seen: [] });
+    assert.equal(await receiver.catchUp('sub-a', status), undefined, 'nothing to catch up: accept is not called');
+    assert.equal(await receiver.catchUp('sub-unknown', status), undefined);
   });
 });
 

@@ -104,6 +104,26 @@ export class NotificationReceiver {
     });
   }
 
+  /**
+   * Catches up from a status the recipient asked for itself (`$status`, see `parseStatusBundle`):
+   * when the server's `events-since-subscription-start` is past what was accepted, the missing
+   * events are fetched with `$events` and handed to `accept` like pushed ones (`recovered: true`).
+   * For when notifications stopped coming — an endpoint that was down, a subscription in `error`.
+   * Returns undefined when there was nothing to catch up (then `accept` is not called).
+   */
+  async catchUp(key: string, status: Notification): Promise<AcceptedNotification | undefined> {
+    const binding = await this.options.lookup(key);
+    if (!binding) return undefined;
+    const id = parseReference(status.subscription).id;
+    if (binding.subscriptionId !== undefined && id !== binding.subscriptionId) throw new InvalidNotification(`the status names ${status.subscription}, not this key's subscription`);
+    return this.serially(key, async () => {
+      const accepted = await this.track(key, binding, { ...status, events: [] }, id);
+      if (accepted.events.length === 0 && accepted.report.lost.length === 0) return undefined;
+      await this.options.accept(accepted);
+      return accepted;
+    });
+  }
+
   private async checkSignature(binding: SubscriptionBinding, headers: IncomingHeaders, body: Uint8Array): Promise<ReceiveOutcome | undefined> {
     if (!binding.signature) return undefined;
     const jws = headers[binding.signature.header.toLowerCase()];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from './fixtures.test-helper.js';
-import { InvalidNotification, parseNotification } from './index.js';
+import { InvalidNotification, parseNotification, parseStatusBundle } from './index.js';
 
 test('handshake and heartbeat: type, subscription, counter, no events', () => {
   const handshake = parseNotification(fixture('handshake'));
@@ -65,4 +65,19 @@ test('refuses what is not a notification, saying why', () => {
   const badCounter = fixture('heartbeat');
   badCounter.entry[0].resource.parameter[4].valueString = 'two';
   refused(badCounter, /events-since-subscription-start/);
+});
+
+test('$status: one query-status per entry of the searchset, with status, counter and errors; anything else refused', () => {
+  const status = fixture('heartbeat').entry[0].resource;
+  status.parameter.find((p: any) => p.name === 'type').valueCode = 'query-status';
+  status.parameter.find((p: any) => p.name === 'status').valueCode = 'error';
+  status.parameter.push({ name: 'error', valueCodeableConcept: { text: 'endpoint answered HTTP 500' } });
+  const [parsed, ...rest] = parseStatusBundle({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: status, search: { mode: 'match' } }] });
+  assert.deepEqual(rest, []);
+  assert.equal(parsed?.type, 'query-status');
+  assert.equal(parsed?.status, 'error');
+  assert.equal(parsed?.eventsSinceSubscriptionStart, 2);
+  assert.deepEqual(parsed?.errors, ['endpoint answered HTTP 500']);
+  assert.throws(() => parseStatusBundle(fixture('heartbeat')), /not a searchset/);
+  assert.throws(() => parseStatusBundle({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: fixture('heartbeat').entry[0].resource }] }), /not a query-status/);
 });

@@ -39,7 +39,7 @@ export function applyNotification(ctx: ApplyContext) {
     const { notification, report, state } = accepted;
     ctx.db.transaction(() => {
       const notificationId = ctx.db.insertNotification({
-        subscription_key: accepted.key, received_at: ctx.now(), type: notification.type, events_since_start: notification.eventsSinceSubscriptionStart, report: JSON.stringify(report),
+        subscription_key: accepted.key, received_at: ctx.now(), type: notification.type, status: notification.status ?? null, events_since_start: notification.eventsSinceSubscriptionStart, report: JSON.stringify(report),
       });
       for (const { event, outcome, changes } of applied) {
         ctx.db.insertEvent({
@@ -56,9 +56,13 @@ export function applyNotification(ctx: ApplyContext) {
       }
       ctx.db.updateSubscription(accepted.key, {
         tracker_state: JSON.stringify(state), last_notification_at: ctx.now(),
-        status: grantEnded ? 'stopped' : notification.type === 'handshake' ? 'active' : (notification.status ?? subscription.status),
+        events_since_start: Math.max(notification.eventsSinceSubscriptionStart, subscription.events_since_start ?? 0),
+        // A status the registry asked for itself (query-status, from the upkeep) keeps the subscription's.
+        status: grantEnded ? 'stopped' : notification.type === 'handshake' ? 'active' : notification.type === 'query-status' ? subscription.status : (notification.status ?? subscription.status),
         last_error: grantEnded ?? (notification.errors.length > 0 ? notification.errors.join('; ') : report.pending.length > 0 ? `gap not recovered: ${report.recoveryError ?? 'no token'}` : null),
       });
+      // The grant is gone (invalid_grant, or a 401 with a fresh token): the sharing ends here, with the reason.
+      if (grantEnded) ctx.db.endGrant(subscription.grant_id, grantEnded, ctx.now());
     });
   };
 }

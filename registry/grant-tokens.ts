@@ -31,6 +31,17 @@ export class GrantTokens {
     return this.box.seal(refreshToken, `refresh:${grantId}`);
   }
 
+  /** The refresh token in clear, for introspection or revocation; undefined once the grant ended. */
+  refreshToken(grantId: string): string | undefined {
+    const grant = this.db.grant(grantId);
+    return grant?.status === 'active' && grant.refresh_token ? this.box.open(grant.refresh_token, `refresh:${grantId}`) : undefined;
+  }
+
+  /** Drops the cached access token (the grant ended). */
+  forget(grantId: string): void {
+    this.cached.delete(grantId);
+  }
+
   /** An access token valid for at least a minute more; `forceRefresh` after a 401. */
   async accessToken(grantId: string, forceRefresh = false): Promise<string> {
     const cached = this.cached.get(grantId);
@@ -52,7 +63,7 @@ export class GrantTokens {
     } catch (error) {
       // RFC 6749 §5.2: invalid_grant — the refresh token is revoked, expired or unknown.
       if (error instanceof OAuthFailure && error.error === 'invalid_grant') {
-        this.db.updateGrant(grantId, { status: 'ended', status_reason: error.message, refresh_token: null }, this.now());
+        this.db.endGrant(grantId, `the server refused to refresh the grant (${error.message})`, this.now());
         this.cached.delete(grantId);
         throw new GrantEnded(`grant ${grantId} ended: ${error.message}`);
       }

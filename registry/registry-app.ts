@@ -7,11 +7,12 @@ import { fhirRequest, searchAll, type FhirResource } from './fhir-reader.js';
 import { GrantTokens } from './grant-tokens.js';
 import { messagePage, referralDonePage, referralFormPage, staffPage, type StaffPatient } from './pages.js';
 import { listOf, listSearches, type ListName } from './patient-lists.js';
-import { RegistryDb } from './registry-db.js';
+import { FOLLOWED_STATUSES, RegistryDb } from './registry-db.js';
 import type { RegistryOptions } from './registry-options.js';
 import { loadSecretBox, type SecretBox } from './secret-box.js';
 import { authorizeUrl, discover, newAuthorization, registerClient, tokenRequest, verifiedFhirUser, type ClientCredentials, type SmartConfiguration } from './smart-client.js';
 import { subscribeReferral } from './subscribe.js';
+import { Upkeep } from './upkeep.js';
 
 /** SMART App Launch 2.2 scopes the registry asks for (issue 6): read the lists, manage its subscriptions, stay offline. */
 export const REGISTRY_SCOPE = 'launch openid fhirUser offline_access patient/Patient.rs patient/Condition.rs patient/MedicationRequest.rs '
@@ -22,6 +23,8 @@ export interface RunningRegistry {
   url: string;
   db: RegistryDb;
   clientId: string;
+  /** One upkeep pass now (introspection, `$status`, catch-up, renewal) instead of at the next tick. */
+  checkNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,8 @@ export async function startRegistry(options: RegistryOptions, now: () => number 
   const receiver = new NotificationReceiver({
     lookup: async (key) => {
       const row = db.subscription(key);
-      if (!row || row.status === 'refused') return undefined;
+      // A subscription the registry no longer follows (refused, stopped, gone) is no endpoint: 404.
+      if (!row || !FOLLOWED_STATUSES.includes(row.status) || db.grant(row.grant_id)?.status !== 'active') return undefined;
       return {
         header: box.open(row.header, `header:${key}`), fhirBase: options.fhirBase, ...(row.server_id ? { subscriptionId: row.server_id } : {}),
         accessToken: () => tokens.accessToken(row.grant_id),
@@ -50,7 +54,10 @@ export async function startRegistry(options: RegistryOptions, now: () => number 
     accept: applyNotification({ db, tokens, fhirBase: options.fhirBase, now }),
   });
   const notifications = notificationHandler(receiver, { keyOf: (req) => /^\/notifications\/([\w-]{10,64})$/.exec(req.url ?? '')?.[1] });
-  const ctx: RouteContext = { db, box, tokens, smart, options, now, staffPassword };
+  const upkeep = new Upkeep({ db, tokens, smart, receiver, box, fhirBase: options.fhirBase, publicUrl: options.publicUrl, now, log: (m) => console.log(`registry: ${m}`) },
+    { checkEveryMs: options.checkEveryMs, renewBeforeMs: options.renewBeforeMs });
+  const staffCsrf = digest(`staff-csrf:${randomBytes(24).toString('base64url')}`);
+  const ctx: RouteContext = { db, box, tokens, smart, options, now, staffPassword, staffCsrf, upkeep };
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://registry').pathname;
@@ -64,9 +71,11 @@ export async function startRegistry(options: RegistryOptions, now: () => number 
   });
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const url = `http://${options.host}:${(server.address() as AddressInfo).port}`;
+  upkeep.start();
   return {
-    url, db, clientId: smart.client.clientId,
+    url, db, clientId: smart.client.clientId, checkNow: () => upkeep.checkNow(),
     close: async () => {
+      await upkeep.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       db.close();
@@ -82,6 +91,9 @@ interface RouteContext {
   options: RegistryOptions;
   now: () => number;
   staffPassword: string;
+  /** The staff forms' CSRF token (Basic credentials are sent by the browser on any site's form). */
+  staffCsrf: string;
+  upkeep: Upkeep;
 }
 type Route = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => Promise<void> | void;
 
@@ -173,12 +185,32 @@ const ROUTES: Record<string, Route> = {
 
   'GET /staff': (req, res, ctx) => {
     if (!staffAllowed(req, res, ctx)) return;
-    send(res, 200, staffPage(staffView(ctx.db)));
+    const notice = new URL(req.url!, 'http://registry').searchParams.get('done');
+    send(res, 200, staffPage(staffView(ctx), { csrf: ctx.staffCsrf, notice: notice ? STAFF_NOTICES[notice] : undefined }));
   },
 
   'GET /staff/patients.json': (req, res, ctx) => {
     if (!staffAllowed(req, res, ctx)) return;
-    send(res, 200, JSON.stringify(staffView(ctx.db)), 'application/json');
+    send(res, 200, JSON.stringify(staffView(ctx)), 'application/json');
+  },
+
+  // Check every grant and subscription now rather than at the next tick.
+  'POST /staff/check': async (req, res, ctx) => {
+    if (!staffAllowed(req, res, ctx)) return;
+    if (!staffFormValid(new URLSearchParams(await readText(req)), ctx)) return send(res, 403, messagePage('Please try again', 'The form expired or was not sent from the registry.'));
+    await ctx.upkeep.checkNow();
+    redirect(res, '/staff?done=checked');
+  },
+
+  // The registry stops following a referral on its own: deletes its subscriptions, revokes its token.
+  'POST /staff/stop': async (req, res, ctx) => {
+    if (!staffAllowed(req, res, ctx)) return;
+    const form = new URLSearchParams(await readText(req));
+    if (!staffFormValid(form, ctx)) return send(res, 403, messagePage('Please try again', 'The form expired or was not sent from the registry.'));
+    const referral = ctx.db.referrals().find((r) => r.id === form.get('referral'));
+    if (!referral) return send(res, 404, messagePage('No such referral', 'Go back to the referred patients.'));
+    await ctx.upkeep.stopSharing(referral.grant_id, 'stopped by registry staff');
+    redirect(res, '/staff?done=stopped');
   },
 };
 
@@ -193,13 +225,26 @@ async function readChart(ctx: RouteContext, grantId: string): Promise<{ patientN
   return { patientName, items };
 }
 
-function staffView(db: RegistryDb): StaffPatient[] {
-  return db.referrals().map((referral) => ({
-    referral,
-    items: db.listItems(referral.patient_id).map((i) => ({ list: i.list as ListName, resource: JSON.parse(i.json) as FhirResource })),
-    subscriptions: db.subscriptionsOfPatient(referral.patient_id).map((s) => ({ ...s, header: '(sealed)', events: db.eventsOf(s.key) })),
-    timeline: db.notificationsOfPatient(referral.patient_id),
-  }));
+const STAFF_NOTICES: Record<string, string> = { checked: 'Every grant and subscription was checked just now.', stopped: 'The registry stopped following that referral.' };
+
+function staffView({ db, upkeep }: RouteContext): StaffPatient[] {
+  return db.referrals().map((referral) => {
+    const grant = db.grant(referral.grant_id);
+    return {
+      referral,
+      sharing: grant?.status === 'active' ? { status: 'active', reason: null, since: null } : { status: 'ended', reason: grant?.status_reason ?? 'unknown', since: grant?.updated_at ?? null },
+      items: db.listItems(referral.patient_id).map((i) => ({ list: i.list as ListName, resource: JSON.parse(i.json) as FhirResource })),
+      subscriptions: db.subscriptionsOfGrant(referral.grant_id).map((s) => ({
+        ...s, header: '(sealed)', events: db.eventsOf(s.key), lastEventNumber: (JSON.parse(s.tracker_state ?? '{"lastContiguous":0}') as TrackerState).lastContiguous,
+        renewalDue: FOLLOWED_STATUSES.includes(s.status) ? upkeep.renewalDue(s) ?? null : null,
+      })),
+      timeline: db.notificationsOfPatient(referral.patient_id),
+    };
+  });
+}
+
+function staffFormValid(form: URLSearchParams, ctx: RouteContext): boolean {
+  return safeEqual(form.get('csrf') ?? '', ctx.staffCsrf);
 }
 
 function staffAllowed(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): boolean {

@@ -9,6 +9,7 @@ export interface SmartConfiguration {
   registration_endpoint?: string;
   jwks_uri?: string;
   introspection_endpoint?: string;
+  revocation_endpoint?: string;
 }
 
 export interface ClientCredentials {
@@ -74,15 +75,44 @@ export function authorizeUrl(config: SmartConfiguration, request: { clientId: st
 }
 
 export async function tokenRequest(config: SmartConfiguration, client: ClientCredentials, form: Record<string, string>): Promise<TokenResponse> {
-  // RFC 6749 §2.3.1: client_id and secret form-urlencoded before Basic.
-  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64');
   const response = await fetch(config.token_endpoint, {
-    method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    method: 'POST', headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams(form),
   });
   const body = (await response.json().catch(() => ({}))) as TokenResponse & { error?: string; error_description?: string };
   if (!response.ok || !body.access_token) throw new OAuthFailure(response.status, body.error ?? 'token_request_failed', body.error_description);
   return body;
+}
+
+/**
+ * RFC 7662 token introspection of one of the registry's own tokens (the client authenticates; a
+ * client may introspect its own tokens). `active: false` means revoked, expired or unknown — the
+ * answer deliberately says nothing more (§2.2).
+ */
+export async function introspect(config: SmartConfiguration, client: ClientCredentials, token: string): Promise<{ active: boolean } & Record<string, unknown>> {
+  if (!config.introspection_endpoint) throw new Error('the server offers no introspection endpoint');
+  const response = await fetch(config.introspection_endpoint, {
+    method: 'POST', headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ token }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { active?: unknown; error?: string; error_description?: string };
+  if (!response.ok || typeof body.active !== 'boolean') throw new OAuthFailure(response.status, body.error ?? 'introspection_failed', body.error_description);
+  return body as { active: boolean };
+}
+
+/** RFC 7009: the registry gives up its refresh token (and so the grant) when it stops on its own. */
+export async function revokeToken(config: SmartConfiguration, client: ClientCredentials, token: string): Promise<void> {
+  if (!config.revocation_endpoint) return;
+  const response = await fetch(config.revocation_endpoint, {
+    method: 'POST', headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }),
+  });
+  if (!response.ok) throw new OAuthFailure(response.status, 'revocation_failed', `the revocation endpoint answered HTTP ${response.status}`);
+}
+
+/** RFC 6749 §2.3.1: client_id and secret form-urlencoded before Basic. */
+function basicAuth(client: ClientCredentials): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
 }
 
 /** OpenID Connect: the id token's signature, issuer, audience and nonce; returns `fhirUser`. */

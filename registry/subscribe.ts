@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newHeaderSecret } from '../recipient/index.js';
 import { fhirRequest } from './fhir-reader.js';
 import type { GrantTokens } from './grant-tokens.js';
-import type { RegistryDb } from './registry-db.js';
+import type { RegistryDb, SubscriptionRow } from './registry-db.js';
 import type { SecretBox } from './secret-box.js';
 
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
@@ -12,7 +12,12 @@ export const TOPICS = {
 } as const;
 
 /** How long a subscription is asked for: the server caps `end` at what the grant allows and says so in the stored resource. */
-const REQUESTED_DAYS = 90;
+const REQUESTED_MS = 90 * 86_400_000;
+
+function filterFor(topic: string, patientId: string): string {
+  // The medication topic has two resource types; a bare `patient=` filter applies to both.
+  return topic === TOPICS.problems ? `Condition?patient=Patient/${patientId}` : `patient=Patient/${patientId}`;
+}
 
 export type PayloadContent = 'id-only' | 'full-resource';
 
@@ -44,18 +49,16 @@ export interface SubscribeContext {
  * the create's response does.
  */
 export async function subscribeReferral(ctx: SubscribeContext, referral: { id: string; grantId: string; patientId: string }, content: PayloadContent): Promise<string[]> {
-  const problems = `Condition?patient=Patient/${referral.patientId}`;
-  // The medication topic has two resource types; a bare `patient=` filter applies to both.
-  const medications = `patient=Patient/${referral.patientId}`;
   const made: string[] = [];
-  for (const [topic, filter] of [[TOPICS.problems, problems], [TOPICS.medications, medications]] as const) {
+  for (const topic of [TOPICS.problems, TOPICS.medications]) {
+    const filter = filterFor(topic, referral.patientId);
     const key = randomBytes(16).toString('base64url');
     const header = newHeaderSecret('X-Registry-Secret');
     ctx.db.insertSubscription({
       key, referral_id: referral.id, grant_id: referral.grantId, patient_id: referral.patientId, topic, content, header: ctx.box.seal(header, `header:${key}`),
       server_id: null, end_at: null, status: 'requested', tracker_state: null, last_notification_at: null, last_error: null, created_at: ctx.now(),
     });
-    const end = new Date(ctx.now() + REQUESTED_DAYS * 86_400_000);
+    const end = new Date(ctx.now() + REQUESTED_MS);
     const created = await fhirRequest(ctx.tokens, referral.grantId, `${ctx.fhirBase}/Subscription`, {
       method: 'POST', body: subscriptionResource(topic, filter, `${ctx.publicUrl}/notifications/${key}`, header, content, end),
     });
@@ -68,4 +71,16 @@ export async function subscribeReferral(ctx: SubscribeContext, referral: { id: s
     made.push(key);
   }
   return made;
+}
+
+/**
+ * The same subscription asked again with a later `end` (renewal, an update by PUT). It says
+ * `active`, which keeps the server's state (`requested` would restart it with a handshake); the
+ * rest is what the registry asked for at first, so nothing read back from the server is echoed.
+ */
+export function renewedSubscription(ctx: { box: SecretBox; publicUrl: string; now: () => number }, row: SubscriptionRow): Record<string, unknown> {
+  const header = ctx.box.open(row.header, `header:${row.key}`);
+  const resource = subscriptionResource(row.topic, filterFor(row.topic, row.patient_id), `${ctx.publicUrl}/notifications/${row.key}`, header,
+    row.content as PayloadContent, new Date(ctx.now() + REQUESTED_MS));
+  return { ...resource, id: row.server_id, status: 'active' };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { addClientCommand } from './client-command.js';
+import { addDemoCommand } from './demo-command.js';
 import { addRegistryCommand } from './registry-command.js';
 import { addServeCommand } from './serve-command.js';
 import { addSeedCommand } from './seed-command.js';
@@ -16,4 +17,5 @@ addSeedCommand(program);
 addClientCommand(program);
 addUserCommand(program);
 addRegistryCommand(program);
+addDemoCommand(program);
 await program.parseAsync(process.argv);

@@ -23,8 +23,8 @@ function readSources(...folders: string[]): SourceFile[] {
 const describeViolation = (v: Violation) => `${v.file}: import '${v.import}' — ${v.message}`;
 
 describe('layer rules (STYLE.md)', () => {
-  it('hold for src/, registry/ and recipient/', () => {
-    const violations = checkLayers(readSources('src', 'registry', 'recipient'));
+  it('hold for src/, registry/, recipient/ and demo/', () => {
+    const violations = checkLayers(readSources('src', 'registry', 'recipient', 'demo'));
     for (const v of violations) console.log(`layer violation [${v.rule}] ${describeViolation(v)}`);
     assert.deepEqual(violations.map(describeViolation), []);
   });
@@ -73,6 +73,7 @@ describe('checkLayers on small trees', () => {
   it('detects registry/ or recipient/ importing src/, and src/ importing outside it', () => {
     assert.deepEqual(rules({ 'registry/a.ts': "import '../src/model/index.js';", 'src/model/index.ts': '' }), ['separate-process registry/a.ts ../src/model/index.js']);
     assert.deepEqual(rules({ 'recipient/x/a.ts': "const m = await import('../../src/base/index.js');", 'src/base/index.ts': '' }), ['separate-process recipient/x/a.ts ../../src/base/index.js']);
+    assert.deepEqual(rules({ 'demo/a.ts': "import '../src/cli/main.js';", 'src/cli/main.ts': '' }), ['separate-process demo/a.ts ../src/cli/main.js']);
     assert.deepEqual(rules({ 'src/base/a.ts': "import '../../test/harness/x.js';" }), ['outside-src src/base/a.ts ../../test/harness/x.js']);
   });
 

@@ -38,6 +38,7 @@ describe('reference registry: launch → refer → subscribe → receive → fet
   let server: TestServer;
   let registry: ChildProcess;
   let registryUrl = '';
+  let port = 0;
   let output = '';
   let dir = '';
   let patientId = '';
@@ -52,10 +53,21 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     await http('POST', `${server.fhirBase}/AllergyIntolerance`, { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patientId}` }, code: { text: 'Penicillin' } });
 
     dir = mkdtempSync(join(tmpdir(), 'registry-'));
-    const port = await freePort();
+    port = await freePort();
     registryUrl = `http://127.0.0.1:${port}`;
+    await spawnRegistry();
+  });
+  after(async () => {
+    // The sender stops first, then the recipient.
+    await server?.close();
+    await stopRegistry();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `handover registry` as a process of its own, on its port and database (the same ones after a restart). */
+  const spawnRegistry = async (extra: string[] = []) => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HANDOVER_')));
-    registry = spawn(process.execPath, ['--import', 'tsx', CLI, 'registry', '--port', String(port), '--fhir', server.fhirBase, '--db', `sqlite:${join(dir, 'registry.db')}`],
+    registry = spawn(process.execPath, ['--import', 'tsx', CLI, 'registry', '--port', String(port), '--fhir', server.fhirBase, '--db', `sqlite:${join(dir, 'registry.db')}`, ...extra],
       { env: { ...env, HANDOVER_REGISTRY_STAFF_PASSWORD: 'staff-password-for-tests' } });
     registry.stdout!.on('data', (c) => { output += c; });
     registry.stderr!.on('data', (c) => { output += c; });
@@ -65,17 +77,14 @@ describe('reference registry: launch → refer → subscribe → receive → fet
       if (i > 200) throw new Error(`registry did not start: ${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  });
-  after(async () => {
-    // The sender stops first, then the recipient.
-    await server?.close();
+  };
+  const stopRegistry = async () => {
     if (registry && registry.exitCode === null && registry.signalCode === null) {
       const exited = new Promise((r) => registry.once('exit', r));
       registry.kill('SIGTERM');
       await exited;
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  };
 
   const staffView = async (): Promise<any[]> => {
     const response = await fetch(`${registryUrl}/staff/patients.json`, { headers: { authorization: STAFF } });
@@ -228,5 +237,63 @@ describe('reference registry: launch → refer → subscribe → receive → fet
     } finally {
       db.close();
     }
+  });
+
+  it('staff stop following a referral: the registry deletes its subscriptions and gives its token back (RFC 7009)', async () => {
+    const second = (await staffView()).find((p) => p.referral.reason === 'Gout registry');
+    const page = await fetch(`${registryUrl}/staff`, { headers: { authorization: STAFF } }).then((r) => r.text());
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const stop = (form: Record<string, string>) => fetch(`${registryUrl}/staff/stop`, {
+      method: 'POST', redirect: 'manual', headers: { authorization: STAFF, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
+    });
+    assert.equal((await stop({ referral: second.referral.id, csrf: 'forged' })).status, 403);
+    const grantTokenBefore = (() => {
+      const db = new Database(join(dir, 'registry.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT id, refresh_token FROM grants WHERE id = ?').get(second.referral.grant_id) as { id: string; refresh_token: string };
+      } finally {
+        db.close();
+      }
+    })();
+    assert.equal((await stop({ referral: second.referral.id, csrf })).status, 303);
+
+    const after = (await staffView()).find((p) => p.referral.id === second.referral.id);
+    assert.deepEqual(after.sharing.status, 'ended');
+    assert.equal(after.sharing.reason, 'stopped by registry staff');
+    assert.deepEqual(after.subscriptions.map((s: any) => s.status), ['stopped', 'stopped']);
+    for (const s of second.subscriptions) assert.equal(await server.server.services.store.subscriptions.getSubscription(s.server_id), undefined, 'deleted on the server');
+    // The refresh token it held no longer works (white box: unsealed from the registry's database as it was).
+    const box = loadSecretBox(join(dir, 'registry.db'), undefined);
+    const db = new Database(join(dir, 'registry.db'), { readonly: true });
+    const setting = db.prepare("SELECT name, value FROM settings WHERE name LIKE 'client:%'").get() as { name: string; value: string };
+    db.close();
+    const client = JSON.parse(box.open(setting.value, setting.name)) as ClientCredentials;
+    await assert.rejects(tokenRequest(await discover(server.fhirBase), client, { grant_type: 'refresh_token', refresh_token: box.open(grantTokenBefore.refresh_token, `refresh:${grantTokenBefore.id}`) }),
+      /invalid_grant/);
+  });
+
+  it('while the registry is down the subscription goes to error; restarted, it recovers and nothing is lost', async () => {
+    const problems = (await referred(patientId)).subscriptions.find((s: any) => s.topic === PROBLEM_LIST);
+    await stopRegistry();
+    assert.equal((await http('POST', `${server.fhirBase}/Condition`, condition(patientId, 'Migraine'))).status, 201);
+    const serverSide = async () => (await server.server.services.store.subscriptions.getSubscription(problems.server_id))!;
+    for (let i = 0; (await serverSide()).status !== 'error'; i++) {
+      if (i > 150) assert.fail(`the server never marked the subscription in error: ${JSON.stringify(await serverSide())}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await spawnRegistry(['--check-every', '1']);
+    const patient = await until('the missed change, and the subscription active again', async () => {
+      const p = await referred(patientId);
+      const s = p.subscriptions.find((x: any) => x.topic === PROBLEM_LIST);
+      return p.items.some((i: any) => i.resource.code?.text === 'Migraine') && s.status === 'active' && s.last_error === null && s.checked_at !== null && p;
+    }, 60_000);
+    const s = patient.subscriptions.find((x: any) => x.topic === PROBLEM_LIST);
+    assert.deepEqual(s.events.map((e: any) => e.event_number), [1, 2, 3], 'every event, once');
+    assert.deepEqual(JSON.parse(s.tracker_state), { lastContiguous: 3, seen: [] });
+    assert.equal(patient.sharing.status, 'active');
+    // Whichever came first — the server's retry, or the registry's own $status check (which sees
+    // `error` and fetches the missed event with $events) — the other is a reported duplicate.
+    const afterRestart = patient.timeline.filter((n: any) => n.subscription_key === s.key && JSON.parse(n.report).gaps.concat(JSON.parse(n.report).duplicates).includes(3));
+    assert.ok(afterRestart.length <= 2);
   });
 });
