@@ -7,7 +7,13 @@ import { WebSocket } from 'ws';
  * arrival times come from one clock, `performance.now()`): a loopback rest-hook endpoint and a
  * websocket client. Each arrival is keyed by the id of the event's focus.
  */
+/** An epoch-based high-resolution time, comparable between processes of one machine. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
 export class NotificationReceiver {
+  /** Called for every arrival (the receiver process forwards them to the bench). */
+  onArrival: ((subscription: string, focus: string, at: number) => void) | undefined;
+  onHandshake: (() => void) | undefined;
   /** Subscription id → focus id → first arrival (at-least-once may repeat one). */
   readonly arrivals = new Map<string, Map<string, number>>();
   handshakes = 0;
@@ -59,7 +65,7 @@ export class NotificationReceiver {
   }
 
   private record(text: string): void {
-    const at = performance.now();
+    const at = now();
     let bundle: { entry?: { resource?: { resourceType?: string; parameter?: Param[] } }[] };
     try {
       bundle = JSON.parse(text);
@@ -67,13 +73,19 @@ export class NotificationReceiver {
       return;
     }
     const status = bundle.entry?.[0]?.resource?.parameter ?? [];
-    if (status.some((p) => p.name === 'type' && p.valueCode === 'handshake')) this.handshakes++;
+    if (status.some((p) => p.name === 'type' && p.valueCode === 'handshake')) {
+      this.handshakes++;
+      this.onHandshake?.();
+    }
     const subscription = status.find((p) => p.name === 'subscription')?.valueReference?.reference?.split('/').pop() ?? '';
     for (const event of status.filter((p) => p.name === 'notification-event')) {
       const focus = event.part?.find((p) => p.name === 'focus')?.valueReference?.reference?.split('/').pop();
       if (!focus) continue;
       const seen = this.arrivals.get(subscription) ?? new Map<string, number>();
-      if (!seen.has(focus)) seen.set(focus, at);
+      if (!seen.has(focus)) {
+        seen.set(focus, at);
+        this.onArrival?.(subscription, focus, at);
+      }
       this.arrivals.set(subscription, seen);
     }
   }

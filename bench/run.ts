@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   if (SUBSCRIPTIONS) {
     const results = subscriptionTable(subscriptionRows);
     log(`\n${results}`);
-    put('subscriptions', `${stamp}, writers and receiver in the bench process, the steady rate for ${SECONDS} s. `
+    put('subscriptions', `${stamp}, writers in the bench process, the receiver in its own, the steady rate for ${SECONDS} s. `
       + `Command: \`BENCH_ONLY=subscriptions BENCH_ENGINES=${ENGINES.filter((e) => e !== 'sqlite-full').join(',')} npm run bench\`.\n\n${results}`);
   }
   writeFileSync(file, text);

@@ -1,10 +1,11 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { condition, patient } from './fixtures.js';
-import { NotificationReceiver } from './notification-receiver.js';
+import { now } from './notification-receiver.js';
+import { ReceiverProcess } from './receiver-process.js';
 
 /**
  * The subscription benchmark (issue 4 "Performance"): from the moment the client sends a write to
- * the notification's arrival at a loopback receiver in this process (rest-hook, and websocket for
+ * the notification's arrival at a loopback receiver in a process of its own (rest-hook, and websocket for
  * the steady rate). Subscriptions are on the problem-list topic, one per patient, `id-only`.
  */
 export interface SubscriptionRow {
@@ -37,7 +38,7 @@ const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinit
 
 export async function benchSubscriptions(ctx: Ctx): Promise<SubscriptionRow[]> {
   const rows: SubscriptionRow[] = [];
-  const receiver = new NotificationReceiver();
+  const receiver = new ReceiverProcess();
   const endpoint = await receiver.start();
   const request = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${ctx.base}${path}`, {
@@ -87,7 +88,7 @@ export async function benchSubscriptions(ctx: Ctx): Promise<SubscriptionRow[]> {
   const write = async (patientId: string) => {
     const headers = { 'content-type': 'application/fhir+json', ...(await ctx.authorization()) };
     const body = JSON.stringify(condition(patientId));
-    const sentAt = performance.now();
+    const sentAt = now();
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = httpRequest(target, { method: 'POST', headers, agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -98,7 +99,7 @@ export async function benchSubscriptions(ctx: Ctx): Promise<SubscriptionRow[]> {
       req.end(body);
     });
     if (status !== 201) throw new Error(`create failed: ${status} ${text.slice(0, 200)}`);
-    return { id: (JSON.parse(text) as { id: string }).id, sentAt, answeredAt: performance.now() };
+    return { id: (JSON.parse(text) as { id: string }).id, sentAt, answeredAt: now() };
   };
   type Written = Awaited<ReturnType<typeof write>> & { patient: string };
   /** `total` creates from `writers` concurrent writers, round-robin over `patients`; returns the writes and writes/s. */
