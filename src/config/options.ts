@@ -33,6 +33,8 @@ export interface Config {
   operatorToken: string | undefined;
   /** How long a checked token's grant liveness is trusted before storage is asked again (other processes' revocations). */
   tokenCheckCacheMs: number;
+  /** Lifetime of a `$get-ws-binding-token` token (websocket subscriptions). */
+  wsTokenSeconds: number;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -140,4 +142,6 @@ export const OPTIONS: OptionSpec[] = [
     description: 'bearer secret for the operator API (EHR launches, client registration); unset: operator API off', parse: text },
   { key: 'tokenCheckCacheMs', flag: '--token-check-cache-ms', env: 'HANDOVER_TOKEN_CHECK_CACHE_MS', valueName: 'ms', defaultValue: 1000,
     description: 'how long a checked bearer token\'s grant is trusted before storage is read again; revocations by this process apply at once, by other processes within this; 0: every request', parse: integer('token-check-cache-ms', 0, 60_000) },
+  { key: 'wsTokenSeconds', flag: '--ws-token-seconds', env: 'HANDOVER_WS_TOKEN_SECONDS', valueName: 's', defaultValue: 300,
+    description: 'lifetime of a websocket binding token ($get-ws-binding-token); a socket re-binds with a new one before it ends', parse: integer('ws-token-seconds', 1, 3600) },
 ];

@@ -4,7 +4,7 @@ import { createLogger, createMetrics, systemClock, type Clock, type Logger, type
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
-import { createSubscriptionEngine, detachedJwsSigner, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
 import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 import { ConsentService, DisclosureLog } from '../consent/index.js';
@@ -22,6 +22,8 @@ export interface Services {
   consent: ConsentService;
   /** The disclosure log: durable records, materialized as AuditEvents in batches. */
   disclosures: DisclosureLog;
+  /** The subscriptions websocket channel: binding tokens and sockets at `websocketUrlOf(config)`. */
+  websockets: WebsocketChannel;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -39,12 +41,15 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
+  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
+    onDisclosed: (sent) => disclosures.recordNotification(sent) });
   const services: Services = {
     config,
     store,
     keys,
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
-      onDisclosed: (sent) => disclosures.recordNotification(sent) }),
+    subscriptions,
+    websockets: new WebsocketChannel({ engine: subscriptions, store, keys, clock, log, fhirBase,
+      websocketUrl: websocketUrlOf(config), tokenSeconds: config.wsTokenSeconds }),
     consent: new ConsentService({ store, clock, log, fhirBase, writeResources }),
     disclosures,
     clock,
@@ -55,6 +60,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
 }
 
 export const fhirBaseOf = (config: Config): string => `${config.baseUrl}/fhir`;
+/** Where websocket subscribers connect (Backport IG `websocket-url`): ws(s):// on the FHIR base. */
+export const websocketUrlOf = (config: Config): string => `${fhirBaseOf(config).replace(/^http/, 'ws')}/ws`;
 
 export function fhirContextOf(services: Services): FhirContext {
   const { store, clock, log, metrics, config, keys } = services;
@@ -62,7 +69,7 @@ export function fhirContextOf(services: Services): FhirContext {
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
     authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
-    extensions: mergeExtensions(subscriptionExtensions(services.subscriptions), consentExtensions(services.consent, services.disclosures)),
+    extensions: mergeExtensions(subscriptionExtensions(services.subscriptions, services.websockets), consentExtensions(services.consent, services.disclosures)),
   };
 }
 

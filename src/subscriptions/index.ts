@@ -4,3 +4,4 @@ export { restHookSender, type RestHookSender, type RestHookRequest, type SendRes
 export { backOff } from './back-off.js';
 export type { DisclosedNotification, OnDisclosed } from './disclosed-notification.js';
 export { detachedJwsSigner, SIGNATURE_HEADER, type NotificationSigner } from './sign-notification.js';
+export { WebsocketChannel, type ClientSocket, type WebsocketChannelDeps } from './websocket/websocket-channel.js';

@@ -20,6 +20,7 @@ import type { OnDisclosed } from './disclosed-notification.js';
 
 /** First look again for changes held back behind an older transaction (ms); doubles up to `pollMs`. */
 const HELD_BACK_FIRST_RETRY_MS = 2;
+import { WebsocketHub } from './websocket/websocket-hub.js';
 
 /**
  * The subscriptions engine: validation for the FHIR layer, the matcher loop (change log →
@@ -58,6 +59,8 @@ export interface ValidatedSubscription {
 export class SubscriptionEngine {
   readonly topics: TopicRegistry;
   readonly options: EngineOptions;
+  /** The websockets bound to subscriptions in this process (websocket channel). */
+  readonly sockets: WebsocketHub;
   private readonly settings: SettingsCache;
   private readonly send: RestHookSender;
   private readonly matchWake = new WakeSignal();
@@ -66,6 +69,9 @@ export class SubscriptionEngine {
   private readonly inFlight = new Set<Promise<void>>();
   /** Work that is not a delivery round (grant sweeps) but must end before the store closes. */
   private readonly background = new Set<Promise<void>>();
+  /** Subscriptions with a round in flight here, and those woken meanwhile (woken again once it ends). */
+  private readonly inFlightIds = new Set<string>();
+  private readonly wokenInFlight = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
@@ -80,6 +86,7 @@ export class SubscriptionEngine {
     this.send = deps.send ?? restHookSender(this.options.mode, this.options.maxResponseBytes);
     this.otherProcesses = new CrossProcessWake(deps.store.signals, deps.log, () => this.matchWake.wake());
     if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
+    this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -105,14 +112,20 @@ export class SubscriptionEngine {
       records: this.deps.store.auth, now: this.deps.clock.now().getTime(), fhirBase: this.options.fhirBase,
       backendMaxLifetimeMs: this.options.backendMaxLifetimeMs,
     });
+    // A websocket subscriber connects to us: there is no destination to check.
+    if (check.settings.channelType === 'rest-hook') await this.checkEndpoint(check.settings.endpoint);
+    return { resource: authorized.resource, settings: authorized.settings, warnings: [...check.warnings, ...authorized.warnings],
+      grantId: access.open ? null : access.caller.grantId };
+  }
+
+  private async checkEndpoint(endpoint: string): Promise<void> {
+    const sandbox = this.options.mode === 'sandbox';
     try {
-      await checkDestination(check.settings.endpoint, { allowLoopback: sandbox, httpsOnly: !sandbox, timeoutMs: 0, maxBytes: 0 });
+      await checkDestination(endpoint, { allowLoopback: sandbox, httpsOnly: !sandbox, timeoutMs: 0, maxBytes: 0 });
     } catch (error) {
       if (!(error instanceof OutboundRefused)) throw error;
       throw new OperationOutcomeError(400, [issue('value', error.message, 'Subscription.channel.endpoint')]);
     }
-    return { resource: authorized.resource, settings: authorized.settings, warnings: [...check.warnings, ...authorized.warnings],
-      grantId: access.open ? null : access.caller.grantId };
   }
 
   /**
@@ -135,11 +148,20 @@ export class SubscriptionEngine {
       await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now,
         restart: settings.requestedStatus === 'requested' });
     }
+    if (settings.requestedStatus === 'off') this.sockets.stopped(id, 'it was turned off');
     this.deliverWake.wake();
   }
 
   async onSubscriptionDeleted(id: string): Promise<void> {
     await this.deps.store.subscriptions.deleteSubscription(id);
+    this.sockets.stopped(id, 'it was deleted');
+  }
+
+  /** A round for this subscription now (a websocket bound to it); one in flight is followed by another. */
+  async wake(id: string): Promise<void> {
+    if (this.inFlightIds.has(id)) this.wokenInFlight.add(id);
+    await this.deps.store.subscriptions.wakeSubscription(id, this.deps.clock.now().getTime());
+    this.deliverWake.wake();
   }
 
   /** The stored Subscription with the engine's live `status` and `error` (R4 Subscription.error). */
@@ -243,11 +265,15 @@ export class SubscriptionEngine {
     const lease = now + this.options.maxTimeoutSeconds * 1000 + 30_000;
     const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
     for (const record of claimed) {
+      this.inFlightIds.add(record.id);
       const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
+        sockets: this.sockets, options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
-        .finally(() => {
+        .finally(async () => {
           this.inFlight.delete(round);
+          this.inFlightIds.delete(record.id);
+          // A socket bound while the round ran: its finish may have put the next round off; bring it back.
+          if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
           this.deliverWake.wake();
         });
       this.inFlight.add(round);

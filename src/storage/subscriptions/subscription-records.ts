@@ -81,6 +81,10 @@ export interface DeliveryOutcome {
   /** The status when the round claimed the subscription: a change by the subscriber since wins. */
   claimedStatus: SubscriptionState;
   now: number;
+  /** The round's attempt, recorded in the same transaction (one commit per round instead of three). */
+  attempt?: DeliveryAttempt;
+  /** Marks the events up to `lastDelivered` delivered at this time (as markDelivered), in the same transaction. */
+  deliveredAt?: number;
 }
 
 export interface SubscriptionRecords {
@@ -96,6 +100,8 @@ export interface SubscriptionRecords {
   /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
   restartSubscription(id: string, now: number): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
+  /** Due now (a websocket bound to it): its next round comes at once; its state is kept. False when unknown or off. */
+  wakeSubscription(id: string, now: number): Promise<boolean>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */

@@ -48,6 +48,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
         WHERE id = ${id} RETURNING id`))).length > 0,
 
+    wakeSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET next_attempt_at = ${now}
+        WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
+
     deleteSubscription: (id) => db.atomically(async (tx) => {
       await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
       await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE subscription_id = ${id}`);
@@ -117,8 +120,14 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     },
 
     finishDelivery: async (id, o) => {
-      // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
-      await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET
+      await db.atomically(async (tx) => {
+        if (o.attempt) await tx.query(insertAttempt(o.attempt));
+        if (o.deliveredAt !== undefined) {
+          await tx.query(sql`UPDATE subscription_events SET delivered_at = ${o.deliveredAt}
+            WHERE subscription_id = ${id} AND event_number <= ${o.lastDelivered} AND delivered_at IS NULL`);
+        }
+        // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
+        await tx.query(sql`UPDATE subscriptions SET
         status = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN status ELSE CAST(${o.status} AS TEXT) END,
         error = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN error ELSE ${o.error} END, failing_since = ${o.failingSince}, failures = ${o.failures},
         last_delivered = CASE WHEN last_delivered > ${o.lastDelivered} THEN last_delivered ELSE CAST(${o.lastDelivered} AS BIGINT) END,
@@ -127,13 +136,12 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
           WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
           ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
         leased_until = NULL, leased_by = NULL, updated_at = ${o.now}
-        WHERE id = ${id}`));
+        WHERE id = ${id}`);
+      });
     },
 
     recordAttempt: async (a) => {
-      await db.atomically((tx) => tx.query(sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
-        last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
-        ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`));
+      await db.atomically((tx) => tx.query(insertAttempt(a)));
     },
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
@@ -169,6 +177,12 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       return events.length + attempts.length;
     }),
   };
+}
+
+function insertAttempt(a: DeliveryAttempt): Sql {
+  return sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
+    last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
+    ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`;
 }
 
 const num = (v: unknown): number => Number(v);
