@@ -4,7 +4,11 @@
  * same run (a bare Node HTTP server; a raw insert into the same engine). Prints a table and
  * rewrites the results section of BENCHMARKS.md. The machine is shared and noisy: read ratios.
  *
- * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG.
+ * The subscription section (bench/subscriptions-bench.ts) measures write-to-notification latency at
+ * a loopback receiver, and what subscriptions cost writes; it has its own table.
+ *
+ * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG,
+ * BENCH_ONLY (core | subscriptions; default both).
  */
 import autocannon from 'autocannon';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -16,10 +20,15 @@ import pg from 'pg';
 import { condition, patient, transactionBundle } from './fixtures.js';
 import { processStats } from './process-stats.js';
 import { postgresInsertFloor, sqliteInsertFloor } from './raw-insert-floor.js';
+import { benchSubscriptions, subscriptionTable, type SubscriptionRow } from './subscriptions-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PG_ADMIN = process.env.HANDOVER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,sqlite-full,postgres').split(',');
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'core' && ONLY !== 'subscriptions') throw new Error(`BENCH_ONLY must be core or subscriptions, not ${ONLY}`);
+const CORE = ONLY !== 'subscriptions';
+const SUBSCRIPTIONS = ONLY !== 'core';
 
 interface Row {
   engine: string;
@@ -36,6 +45,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const subscriptionRows: SubscriptionRow[] = [];
 const floors: Record<string, number> = {};
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -98,7 +108,7 @@ async function benchEngine(engine: string): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'handover-bench-'));
     db = `sqlite:${join(dir, 'bench.db')}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    storageFloor = sqliteInsertFloor(join(dir, 'floor.db'), JSON.stringify(patient), synchronous, Math.min(SECONDS, 3));
+    storageFloor = CORE ? sqliteInsertFloor(join(dir, 'floor.db'), JSON.stringify(patient), synchronous, Math.min(SECONDS, 3)) : 0;
   } else {
     const name = `handover_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: PG_ADMIN });
@@ -120,13 +130,24 @@ async function benchEngine(engine: string): Promise<void> {
       await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await dropper.end();
     };
-    storageFloor = await postgresInsertFloor(db, JSON.stringify(patient), 10, Math.min(SECONDS, 3));
+    storageFloor = CORE ? await postgresInsertFloor(db, JSON.stringify(patient), 10, Math.min(SECONDS, 3)) : 0;
   }
-  floors[`insert-${engine}`] = storageFloor;
-  log(`• ${engine}: raw insert floor ${storageFloor.toFixed(0)}/s`);
   const server = await startServer(db, synchronous, port);
   const base = `http://127.0.0.1:${port}/fhir`;
   tokens = await backendTokenSource(`http://127.0.0.1:${port}`);
+  if (CORE) await benchCore(engine, storageFloor, base, server);
+  if (SUBSCRIPTIONS && engine !== 'sqlite-full') {
+    log(`• ${engine}: subscriptions (write → notification at a loopback receiver)`);
+    subscriptionRows.push(...await benchSubscriptions({ engine, base, authorization, log, seconds: SECONDS }));
+  }
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await cleanup();
+}
+
+async function benchCore(engine: string, storageFloor: number, base: string, server: ChildProcess): Promise<void> {
+  floors[`insert-${engine}`] = storageFloor;
+  log(`• ${engine}: raw insert floor ${storageFloor.toFixed(0)}/s`);
   // A realistic index: 300 patients with 10 conditions each (half on the problem list); the
   // searched patient is one of them, and creates go to another patient.
   let subject = '';
@@ -163,9 +184,6 @@ async function benchEngine(engine: string): Promise<void> {
       log(`  ${scenario.name.padEnd(36)} c=${String(connections).padEnd(3)} ${row.rps.toFixed(0).padStart(6)}/s  p50 ${row.p50} ms  p99 ${row.p99} ms  ratio ${row.ratio.toFixed(3)}${row.errors ? `  errors ${row.errors}` : ''}`);
     }
   }
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-  await cleanup();
 }
 
 function table(): string {
@@ -178,19 +196,28 @@ function table(): string {
 }
 
 async function main(): Promise<void> {
-  log(`Handover benchmark: ${SECONDS} s per scenario, ${cpus().length} cores, Node ${process.version}`);
-  await measureFloors();
+  log(`Handover benchmark: ${SECONDS} s per scenario, ${cpus().length} cores, Node ${process.version}${ONLY ? `, only ${ONLY}` : ''}`);
+  if (CORE) await measureFloors();
   for (const engine of ENGINES) await benchEngine(engine);
-  const results = table();
-  log(`\n${results}`);
-  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const section = `<!-- results:start -->\nMeasured ${stamp} UTC on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, load generator (autocannon) on the same machine, ${SECONDS} s per row. Command: \`npm run bench\`.\n\n${results}<!-- results:end -->`;
+  const stamp = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}`;
   const file = 'BENCHMARKS.md';
-  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const updated = existing.includes('<!-- results:start -->')
-    ? existing.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, section)
-    : `${existing}\n${section}\n`;
-  writeFileSync(file, updated);
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const put = (marker: string, body: string) => {
+    const section = `<!-- ${marker}:start -->\n${body}<!-- ${marker}:end -->`;
+    text = text.includes(`<!-- ${marker}:start -->`) ? text.replace(new RegExp(`<!-- ${marker}:start -->[\\s\\S]*<!-- ${marker}:end -->`), section) : `${text}\n${section}\n`;
+  };
+  if (CORE) {
+    const results = table();
+    log(`\n${results}`);
+    put('results', `${stamp}, load generator (autocannon) on the same machine, ${SECONDS} s per row. Command: \`npm run bench\`.\n\n${results}`);
+  }
+  if (SUBSCRIPTIONS) {
+    const results = subscriptionTable(subscriptionRows);
+    log(`\n${results}`);
+    put('subscriptions', `${stamp}, writers in the bench process, the receiver in its own, the steady rate for ${SECONDS} s. `
+      + `Command: \`BENCH_ONLY=subscriptions BENCH_ENGINES=${ENGINES.filter((e) => e !== 'sqlite-full').join(',')} npm run bench\`.\n\n${results}`);
+  }
+  writeFileSync(file, text);
   log(`results written to ${file}`);
 }
 

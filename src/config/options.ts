@@ -39,6 +39,8 @@ export interface Config {
   mailFrom: string;
   /** Days a patient has to answer an invitation before its link expires. */
   invitationDays: number;
+  /** Lifetime of a `$get-ws-binding-token` token (websocket subscriptions). */
+  wsTokenSeconds: number;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -163,4 +165,6 @@ export const OPTIONS: OptionSpec[] = [
     description: 'the From of the emails the server sends', parse: text },
   { key: 'invitationDays', flag: '--invitation-days', env: 'HANDOVER_INVITATION_DAYS', valueName: 'n', defaultValue: 14,
     description: 'days a patient has to answer an invitation to take over a clinician\'s sharing before its link expires', parse: integer('invitation-days', 1, 365) },
+  { key: 'wsTokenSeconds', flag: '--ws-token-seconds', env: 'HANDOVER_WS_TOKEN_SECONDS', valueName: 's', defaultValue: 300,
+    description: 'lifetime of a websocket binding token ($get-ws-binding-token); a socket re-binds with a new one before it ends', parse: integer('ws-token-seconds', 1, 3600) },
 ];

@@ -62,6 +62,8 @@ export interface FhirExtensions {
   disclosed?(access: AccessContext, request: FhirRequest, sent: DisclosedContent): Promise<void>;
   /** Additions to the CapabilityStatement's `rest.resource` entry of a type (e.g. extensions). */
   capability?(resourceType: string): Record<string, unknown> | undefined;
+  /** Extensions on the CapabilityStatement's `rest` entry (e.g. the subscriptions websocket URL). */
+  restExtensions?(): Record<string, unknown>[];
 }
 
 export const NO_EXTENSIONS: FhirExtensions = { types: {}, operations: [], afterCommit: () => undefined };

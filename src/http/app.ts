@@ -5,6 +5,7 @@ import { fhirPlugin } from '../fhir/index.js';
 import { authContextOf, fhirContextOf, type Services } from './services.js';
 import { registerMetrics } from './metrics-endpoint.js';
 import { registerCors } from './cors.js';
+import { registerWebsocketEndpoint } from './websocket-endpoint.js';
 
 /**
  * Builds the HTTP application without listening (tests inject or listen on port 0). Each surface
@@ -27,6 +28,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
 
   registerMetrics(app, services);
+  registerWebsocketEndpoint(app, services);
   await registerCors(app, services.store.auth);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -4,7 +4,8 @@ import { createLogger, createMetrics, smtpMailer, systemClock, type Clock, type 
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store } from '../storage/index.js';
-import { createSubscriptionEngine, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
+import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 import { ConsentService, DisclosureLog, Invitations } from '../consent/index.js';
 import { loadResources } from '../fhir/index.js';
@@ -22,6 +23,8 @@ export interface Services {
   consent: ConsentService;
   /** The disclosure log: durable records, materialized as AuditEvents in batches. */
   disclosures: DisclosureLog;
+  /** The subscriptions websocket channel: binding tokens and sockets at `websocketUrlOf(config)`. */
+  websockets: WebsocketChannel;
   /** The handover's invitations (issue 5 b). */
   invitations: Invitations;
   clock: Clock;
@@ -35,30 +38,37 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
   const fhirBase = fhirBaseOf(config);
+  const keys = new SigningKeys(store.auth, clock);
+  const metrics = createMetrics();
   // Consent, Provenance, Device and AuditEvent resources go through the one write path.
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const consent = new ConsentService({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
+  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
+    onDisclosed: (sent) => disclosures.recordNotification(sent) });
   const services: Services = {
     config,
     store,
-    keys: new SigningKeys(store.auth, clock),
-    subscriptions: createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase },
-      onDisclosed: (sent) => disclosures.recordNotification(sent) }),
+    keys,
+    subscriptions,
+    websockets: new WebsocketChannel({ engine: subscriptions, store, keys, clock, log, fhirBase,
+      websocketUrl: websocketUrlOf(config), tokenSeconds: config.wsTokenSeconds }),
     consent,
     disclosures,
     invitations: new Invitations({ store, clock, log, baseUrl: config.baseUrl, invitationDays: config.invitationDays, mailer,
       logLinks: config.mode === 'sandbox', consent, writeResources }),
     clock,
     log,
-    metrics: createMetrics(),
+    metrics,
   };
   return services;
 }
 
 export const fhirBaseOf = (config: Config): string => `${config.baseUrl}/fhir`;
+/** Where websocket subscribers connect (Backport IG `websocket-url`): ws(s):// on the FHIR base. */
+export const websocketUrlOf = (config: Config): string => `${fhirBaseOf(config).replace(/^http/, 'ws')}/ws`;
 
 export function fhirContextOf(services: Services): FhirContext {
   const { store, clock, log, metrics, config, keys } = services;
@@ -66,7 +76,7 @@ export function fhirContextOf(services: Services): FhirContext {
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
     authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
-    extensions: mergeExtensions(subscriptionExtensions(services.subscriptions), consentExtensions(services.consent, services.disclosures)),
+    extensions: mergeExtensions(subscriptionExtensions(services.subscriptions, services.websockets), consentExtensions(services.consent, services.disclosures)),
   };
 }
 
@@ -74,7 +84,8 @@ export function authContextOf(services: Services): AuthContext {
   const { store, clock, log, metrics, config, keys } = services;
   const consent = consentPort(services.consent, services.disclosures, store, fhirBaseOf(config));
   return {
-    store, records: recordsEndingConsents(store.auth, services.consent, log), keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
+    store, records: recordsEndingConsents(withRevocationHook(store.auth, (grantIds) => services.subscriptions.onGrantsEnded(grantIds)), services.consent, log),
+    keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
     fhirBase: fhirBaseOf(config), offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds,
     operatorToken: config.operatorToken, consent: consentPortInviting(consent, services.invitations), handover: handoverPort(services.invitations, consent, store),
   };

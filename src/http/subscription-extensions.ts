@@ -1,6 +1,6 @@
 import type { FhirExtensions } from '../fhir/index.js';
-import { invalid, type PayloadContent } from '../model/index.js';
-import type { SubscriptionEngine } from '../subscriptions/index.js';
+import { invalid, notFound, type PayloadContent } from '../model/index.js';
+import type { SubscriptionEngine, WebsocketChannel } from '../subscriptions/index.js';
 
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport';
 const CONTENTS: readonly PayloadContent[] = ['empty', 'id-only', 'full-resource'];
@@ -8,10 +8,10 @@ const CONTENTS: readonly PayloadContent[] = ['empty', 'id-only', 'full-resource'
 /**
  * The subscriptions engine as the FHIR API sees it (fhir/fhir-extensions.ts): Subscription writes
  * pass the Backport IG validation and (re)start delivery once committed; reads show the live
- * status; `$status` and `$events`; the topics in the CapabilityStatement; every commit wakes the
- * matcher.
+ * status; `$status`, `$events` and `$get-ws-binding-token`; the topics in the CapabilityStatement;
+ * every commit wakes the matcher.
  */
-export function subscriptionExtensions(engine: SubscriptionEngine): FhirExtensions {
+export function subscriptionExtensions(engine: SubscriptionEngine, websockets: WebsocketChannel): FhirExtensions {
   return {
     types: {
       Subscription: {
@@ -44,8 +44,21 @@ export function subscriptionExtensions(engine: SubscriptionEngine): FhirExtensio
           if (content !== undefined && !CONTENTS.includes(content as PayloadContent)) throw invalid(`content must be one of ${CONTENTS.join(', ')}`, 'content');
           return engine.eventsOf(id!, access, number('eventsSinceNumber'), number('eventsUntilNumber'), content as PayloadContent | undefined);
         } },
+      // Backport IG OperationDefinition backport-subscription-get-ws-binding-token: the instance, or at type level the
+      // `id`s given (each one the caller may see, else 404) or, without any, all the caller's websocket subscriptions.
+      { resourceType: 'Subscription', level: 'instance', name: 'get-ws-binding-token', interaction: 'r', definition: `${BACKPORT}/OperationDefinition/backport-subscription-get-ws-binding-token`,
+        handle: async ({ id, access }) => websockets.issueToken([id!], access) },
+      { resourceType: 'Subscription', level: 'type', name: 'get-ws-binding-token', interaction: 's', definition: `${BACKPORT}/OperationDefinition/backport-subscription-get-ws-binding-token`,
+        handle: async ({ params, access, visibleIds }) => {
+          const wanted = [...new Set(params.filter(([name]) => name === 'id').flatMap(([, value]) => value.split(',')).map((v) => v.trim()).filter(Boolean))];
+          const hidden = wanted.find((id) => !visibleIds.includes(id));
+          if (hidden !== undefined) throw notFound(`Subscription/${hidden} is not known`);
+          return websockets.issueToken(wanted.length > 0 ? wanted : await websockets.websocketIds(visibleIds), access);
+        } },
     ],
     afterCommit: () => engine.notifyCommitted(),
+    // R4 extension capabilitystatement-websocket: where websocket subscribers connect (Backport IG "Websockets", step 3).
+    restExtensions: () => [{ url: 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket', valueUri: websockets.websocketUrl }],
     capability: (type) => type === 'Subscription'
       ? { extension: engine.topics.all().map((topic) => ({ url: `${BACKPORT}/StructureDefinition/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: topic.url })) }
       : undefined,

@@ -71,6 +71,11 @@ export interface ChangeBatch {
   changes: Change[];
   /** Pass back to read the changes after these. Opaque; differs per engine. */
   cursor: string | null;
+  /**
+   * Committed changes after these exist that cannot be handed out yet: an older transaction is
+   * still running (PostgreSQL, ADR 0001). Its commit may announce nothing, so read again soon.
+   */
+  heldBack?: boolean;
 }
 
 export interface StoreReader {
@@ -117,5 +122,25 @@ export interface Store extends StoreReader {
    * PostgreSQL `EXPLAIN`), one line per plan node: to check that searches use the indexes.
    */
   explainSearch(request: SearchRequest): Promise<string[]>;
+  /**
+   * Wake-ups between the server processes sharing this database (PostgreSQL LISTEN/NOTIFY);
+   * absent on SQLite, whose database one process owns.
+   */
+  readonly signals?: StoreSignals;
   close(): Promise<void>;
+}
+
+/**
+ * Signals between processes: hints, never data. A lost signal costs latency (listeners also
+ * poll), an extra one a wasted look; so a signal sent after a commit may be lost in a crash.
+ */
+export interface StoreSignals {
+  /** Every process listening on `channel` (this one too) gets `payload`. Channel: `[a-z_][a-z0-9_]*`. */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `handler` with each signal on `channel`, and with '' after a lost connection came
+   * back (signals may have been missed meanwhile). Resolves once listening — or, when the
+   * database cannot be reached, once a reconnection is scheduled; returns the stop function.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
 }

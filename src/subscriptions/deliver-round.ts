@@ -1,12 +1,15 @@
-import { newId, type Clock, type Logger } from '../base/index.js';
+import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
 import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import { subscriptionAuthority } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
+import { recordSendMetrics } from './delivery-metrics.js';
 import type { EngineOptions } from './engine-options.js';
 import { notificationEvents } from './notification-content.js';
-import type { RestHookSender } from './rest-hook-sender.js';
+import type { RestHookSender, SendResult } from './rest-hook-sender.js';
 import { disclosedReferences, type OnDisclosed } from './disclosed-notification.js';
+import type { NotificationSigner } from './sign-notification.js';
+import type { WebsocketHub } from './websocket/websocket-hub.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -22,6 +25,11 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  metrics?: Metrics;
+  /** Signs each rest-hook body (a detached JWS); unsigned without it. */
+  sign?: NotificationSigner;
+  /** The websocket channel: notifications of `websocket` subscriptions are written to the sockets bound here. */
+  sockets?: WebsocketHub;
   options: EngineOptions;
   random?: () => number;
   /** Issue 5: the disclosure log hears of every accepted notification. */
@@ -41,18 +49,25 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
 
   // R5 Subscription.end: "the time for the server to turn the subscription off".
   if (settings.end !== null && now >= settings.end) {
+    deps.sockets?.stopped(record.id, 'its end has passed');
     return finish({ status: 'off', error: null, failingSince: null, failures: 0, lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   }
 
+  const turnOff = (reason: string) => {
+    deps.log.info({ subscription: record.id, reason }, 'subscription turned off: its grant ended');
+    deps.sockets?.stopped(record.id, `turned off: ${reason}`);
+    return finish({ status: 'off', error: `Turned off: ${reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
+      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  };
+
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
-  if (!authority.alive) {
-    deps.log.info({ subscription: record.id, reason: authority.reason }, 'subscription turned off: its grant ended');
-    return finish({ status: 'off', error: `Turned off: ${authority.reason}`, failingSince: null, failures: 0, lastDelivered: record.lastDelivered,
-      lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
-  }
+  if (!authority.alive) return turnOff(authority.reason);
 
-  const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false);
+  const websocket = settings.channelType === 'websocket' ? deps.sockets : undefined;
+  // Websocket: a handshake on every socket that binds (Backport IG "Websockets"), whatever the status.
+  const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false)
+    || (websocket?.needsHandshake(record.id) ?? false);
   let type: NotificationType;
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   if (needsHandshake) type = 'handshake';
@@ -80,21 +95,42 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     ...(note ? { error: note } : {}),
     events: notified,
   });
-  const result = await deps.send({
-    endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body: JSON.stringify(bundle), timeoutMs: settings.timeoutSeconds * 1000,
-  });
-  await deps.store.subscriptions.recordAttempt({
-    subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification',
+  const body = JSON.stringify(bundle);
+  const timeoutMs = settings.timeoutSeconds * 1000;
+  // Judged once more right before the send: a revocation that committed while the round read
+  // and built the notification stops it here, not after it went out.
+  if (record.grantId !== null) {
+    const last = await subscriptionAuthority(deps.store.auth, record.grantId, deps.clock.now().getTime());
+    if (!last.alive) return turnOff(last.reason);
+  }
+  let result: SendResult | undefined;
+  if (websocket) result = await websocket.send(record.id, type, body, timeoutMs);
+  else {
+    const signature = deps.sign ? await deps.sign(body) : undefined;
+    result = await deps.send({ endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs,
+      ...(signature !== undefined ? { signature } : {}) });
+  }
+  if (!result) {
+    // Websocket with no socket able to take it: not a failure. The events wait (and stay in
+    // $events) until a socket binds, which brings the subscription back at once.
+    return finish({ status: record.status, error: record.error, failingSince: record.failingSince, failures: record.failures,
+      lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
+  }
+  recordSendMetrics(deps.metrics, { channel: settings.channelType, type, ok: result.ok, retry: record.failures > 0,
+    occurredAt: events.map((e) => e.occurredAt), answeredAt: deps.clock.now().getTime() });
+  // The attempt, the delivered mark and the round's outcome commit together: one transaction per
+  // round (they competed with writes for the one SQLite writer as three).
+  const attempt = {
+    subscriptionId: record.id, attemptedAt: now, kind: type === 'handshake' || type === 'heartbeat' ? type : 'event-notification' as const,
     firstEvent: events[0]?.eventNumber ?? null, lastEvent, ok: result.ok, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error,
-  });
+  };
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
     await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId, eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
-    if (lastEvent !== null) await deps.store.subscriptions.markDelivered(record.id, lastEvent, sentAt);
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true });
+      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}) });
   }
 
   const failures = record.failures + 1;
@@ -107,6 +143,6 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     error: spent ? `${reason} — retried since ${new Date(failingSince).toISOString()}; set status to requested to resume` : reason,
     failingSince, failures, lastDelivered: record.lastDelivered, lastSentAt: null,
     nextAttemptAt: spent ? null : now + backOff(failures, deps.options.initialBackoffMs, deps.options.maxBackoffMs, deps.random),
-    continueIfPending: false,
+    continueIfPending: false, attempt,
   });
 }

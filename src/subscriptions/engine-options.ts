@@ -22,6 +22,8 @@ export interface EngineOptions {
   /** Delivered events (and attempts) are kept this long for `$events` (ms): 7 days. */
   retentionMs: number;
   pruneEveryMs: number;
+  /** How often every subscription's grant is judged, so one that expired on its own shows `off` (ms). */
+  grantSweepEveryMs: number;
   /** Subscriptions delivered at once by one process. */
   concurrency: number;
   /** Largest response body read from an endpoint. */
@@ -46,6 +48,7 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = 
   pollMs: 1000,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   pruneEveryMs: 10 * 60 * 1000,
+  grantSweepEveryMs: 60 * 1000,
   concurrency: 16,
   maxResponseBytes: 64 * 1024,
   backendMaxLifetimeMs: 90 * 24 * 60 * 60 * 1000,

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../base/index.js';
+import type { Clock, Logger, Metrics } from '../base/index.js';
 import { compartmentPatients, filtersMatch, interactionOf, topicFires, type ResourceChange, type TopicRegistry } from '../model/index.js';
 import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
 import { loadChange } from './load-change.js';
@@ -19,25 +19,36 @@ export interface MatcherDeps {
   clock: Clock;
   log: Logger;
   fhirBase: string;
+  metrics?: Metrics;
   batchSize?: number;
 }
 
 export const MATCHER_NAME = 'subscriptions';
 
-/** Matches every change committed so far; returns how many events were recorded. */
-export async function matchPending(deps: MatcherDeps): Promise<number> {
+/** How many events were recorded; `heldBack`: committed changes wait behind an older transaction. */
+export interface MatchOutcome {
+  recorded: number;
+  heldBack: boolean;
+}
+
+/** Matches every change committed so far. */
+export async function matchPending(deps: MatcherDeps): Promise<MatchOutcome> {
   let recorded = 0;
   for (;;) {
     const from = await deps.store.subscriptions.readCursor(MATCHER_NAME);
     const batch = await deps.store.readChanges(from === '' ? null : from, deps.batchSize ?? 200);
-    if (batch.changes.length === 0 || batch.cursor === null) return recorded;
+    if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack: batch.heldBack ?? false };
     // Read after the batch: a subscription created before one of these changes committed is seen.
     const concerned = new Set(batch.changes.flatMap((change) => deps.topics.forType(change.resourceType).map((topic) => topic.url)));
     const liveTopics = await deps.store.subscriptions.liveTopicUrls([...concerned]);
     const events: NewEvent[] = [];
     if (liveTopics.size > 0) for (const change of batch.changes) events.push(...(await eventsOf(change, liveTopics, deps)));
     try {
-      recorded += (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, deps.clock.now().getTime())).length;
+      const now = deps.clock.now().getTime();
+      const count = (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, now)).length;
+      recorded += count;
+      deps.metrics?.subscriptionEventsRecorded.inc(count);
+      for (const change of batch.changes) deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
     } catch (error) {
       // Another process's matcher recorded this batch first: read on from where it left.
       if (!(error instanceof StorageConflict)) throw error;

@@ -1,8 +1,10 @@
 import { outboundFetch, OutboundRefused } from '../base/index.js';
+import { SIGNATURE_HEADER } from './sign-notification.js';
 
 /**
  * Backport IG "rest-hook": an HTTP POST of the notification Bundle to `channel.endpoint`, with
- * `Content-Type` = `channel.payload` and each `channel.header` as given. Any 2xx is a delivery.
+ * `Content-Type` = `channel.payload`, each `channel.header` as given, and the server's signature
+ * when it signs. Any 2xx is a delivery.
  * Every request goes through `outboundFetch` (SSRF guard: no private addresses; loopback only in
  * sandbox; https only in production) with the subscription's `timeout`.
  */
@@ -19,6 +21,8 @@ export interface RestHookRequest {
   headers: string[];
   body: string;
   timeoutMs: number;
+  /** A detached JWS over `body`, sent as `X-Signature` (sign-notification.ts). */
+  signature?: string;
 }
 
 export type RestHookSender = (request: RestHookRequest) => Promise<SendResult>;
@@ -32,6 +36,11 @@ export function restHookSender(mode: 'sandbox' | 'production', maxBytes: number)
       headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
     }
     headers['Content-Type'] = request.payload;
+    if (request.signature !== undefined) {
+      // Ours, whatever `channel.header` says: one signature header, never two spellings of it.
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === SIGNATURE_HEADER.toLowerCase()) delete headers[name];
+      headers[SIGNATURE_HEADER] = request.signature;
+    }
     try {
       const response = await outboundFetch(request.endpoint, {
         allowLoopback: mode === 'sandbox', httpsOnly: mode === 'production', timeoutMs: request.timeoutMs, maxBytes,

@@ -1,7 +1,7 @@
 import { newId } from '../base/index.js';
 import { notificationBundle, subscriptionStatus, type Resource, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import type { AccessContext } from '../access/index.js';
-import type { Store, SubscriptionRecord } from '../storage/index.js';
+import type { DeliveryAttempt, Store, SubscriptionRecord } from '../storage/index.js';
 import { notificationEvents } from './notification-content.js';
 
 /**
@@ -11,23 +11,38 @@ import { notificationEvents } from './notification-content.js';
  * already pruned (retention) are simply absent, and the subscriber sees the gap in the numbers.
  * `$events` content is judged against the caller's access (issue 4 b), like any read.
  */
-export function statusBundle(records: SubscriptionRecord[], fhirBase: string): Resource {
-  return {
-    resourceType: 'Bundle', id: newId(), type: 'searchset', total: records.length,
-    entry: records.map((record) => ({
-      fullUrl: `urn:uuid:${newId()}`,
-      resource: statusOfRecord(record, fhirBase),
-      search: { mode: 'match' },
-    })),
-  };
+export async function statusBundle(store: Store, records: SubscriptionRecord[], fhirBase: string): Promise<Resource> {
+  const entry = [];
+  for (const record of records) {
+    entry.push({ fullUrl: `urn:uuid:${newId()}`, resource: statusOfRecord(record, await store.subscriptions.attemptsOf(record.id, RECENT_ATTEMPTS), fhirBase), search: { mode: 'match' } });
+  }
+  return { resourceType: 'Bundle', id: newId(), type: 'searchset', total: records.length, entry };
 }
 
-function statusOfRecord(record: SubscriptionRecord, fhirBase: string): Resource {
+/** How many of the latest delivery attempts `$status` looks at. */
+const RECENT_ATTEMPTS = 5;
+
+/**
+ * The engine's reason first (why it is in `error`, off, or what went out at `empty` level), then
+ * each failed attempt since the last one that succeeded, newest first: what was tried, when,
+ * and what the endpoint said — read from the attempt records, not from memory, so every process
+ * tells the same story. A subscription whose last attempt succeeded lists no attempt.
+ */
+function statusOfRecord(record: SubscriptionRecord, attempts: DeliveryAttempt[], fhirBase: string): Resource {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
+  const lastOk = attempts.findIndex((attempt) => attempt.ok);
+  const failed = (lastOk === -1 ? attempts : attempts.slice(0, lastOk)).map(describeAttempt);
+  const errors = [...(record.error ? [record.error] : []), ...failed];
   return subscriptionStatus({
     id: newId(), subscriptionUrl: `${fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl, status: record.status,
-    type: 'query-status', eventsSinceSubscriptionStart: record.eventsSinceStart, ...(record.error ? { error: record.error } : {}),
+    type: 'query-status', eventsSinceSubscriptionStart: record.eventsSinceStart, ...(errors.length > 0 ? { error: errors } : {}),
   }, [], settings.content, fhirBase);
+}
+
+function describeAttempt(attempt: DeliveryAttempt): string {
+  const events = attempt.firstEvent === null ? '' : attempt.firstEvent === attempt.lastEvent ? ` (event ${attempt.firstEvent})` : ` (events ${attempt.firstEvent}–${attempt.lastEvent})`;
+  const answer = attempt.error ?? (attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : 'failed');
+  return `Attempt at ${new Date(attempt.attemptedAt).toISOString()} failed: ${attempt.kind}${events}: ${answer}`;
 }
 
 export async function eventsBundle(store: Store, topics: TopicRegistry, record: SubscriptionRecord, since: number, until: number,

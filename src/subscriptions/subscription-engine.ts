@@ -1,4 +1,4 @@
-import { checkDestination, OutboundRefused, type Clock, type Logger } from '../base/index.js';
+import { checkDestination, OutboundRefused, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { AccessContext } from '../access/index.js';
 import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
@@ -6,14 +6,21 @@ import {
 } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
+import { CrossProcessWake } from './cross-process-wake.js';
 import { deliverRound } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
 import { matchPending } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
+import type { NotificationSigner } from './sign-notification.js';
 import { SettingsCache } from './subscription-settings-cache.js';
+import { turnOffDeadGrants } from './turn-off-dead-grants.js';
 import { WakeSignal } from './wake-signal.js';
 import type { OnDisclosed } from './disclosed-notification.js';
+
+/** First look again for changes held back behind an older transaction (ms); doubles up to `pollMs`. */
+const HELD_BACK_FIRST_RETRY_MS = 2;
+import { WebsocketHub } from './websocket/websocket-hub.js';
 
 /**
  * The subscriptions engine: validation for the FHIR layer, the matcher loop (change log →
@@ -30,6 +37,10 @@ export interface EngineDeps {
   topics?: TopicDefinition[];
   /** Outbound delivery; defaults to the rest-hook sender over outboundFetch. */
   send?: RestHookSender;
+  /** Signs every rest-hook body with the server's keys (X-Signature); unsigned without it. */
+  sign?: NotificationSigner;
+  /** Delivery counters and latencies; the queue-depth and status gauges read the records. */
+  metrics?: Metrics;
   random?: () => number;
   /** Issue 5: called after each notification an endpoint accepted (the disclosure log). */
   onDisclosed?: OnDisclosed;
@@ -48,20 +59,34 @@ export interface ValidatedSubscription {
 export class SubscriptionEngine {
   readonly topics: TopicRegistry;
   readonly options: EngineOptions;
+  /** The websockets bound to subscriptions in this process (websocket channel). */
+  readonly sockets: WebsocketHub;
   private readonly settings: SettingsCache;
   private readonly send: RestHookSender;
   private readonly matchWake = new WakeSignal();
   private readonly deliverWake = new WakeSignal();
+  private readonly otherProcesses: CrossProcessWake;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Work that is not a delivery round (grant sweeps) but must end before the store closes. */
+  private readonly background = new Set<Promise<void>>();
+  /** Subscriptions with a round in flight here, and those woken meanwhile (woken again once it ends). */
+  private readonly inFlightIds = new Set<string>();
+  private readonly wokenInFlight = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
+  private lastGrantSweep = 0;
+  /** 0, or how soon the matcher looks again for changes held back (doubling while they are). */
+  private heldBackRetryMs = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     this.topics = new TopicRegistry(deps.topics ?? []);
     this.settings = new SettingsCache(this.topics);
     this.send = deps.send ?? restHookSender(this.options.mode, this.options.maxResponseBytes);
+    this.otherProcesses = new CrossProcessWake(deps.store.signals, deps.log, () => this.matchWake.wake());
+    if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
+    this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -87,14 +112,20 @@ export class SubscriptionEngine {
       records: this.deps.store.auth, now: this.deps.clock.now().getTime(), fhirBase: this.options.fhirBase,
       backendMaxLifetimeMs: this.options.backendMaxLifetimeMs,
     });
+    // A websocket subscriber connects to us: there is no destination to check.
+    if (check.settings.channelType === 'rest-hook') await this.checkEndpoint(check.settings.endpoint);
+    return { resource: authorized.resource, settings: authorized.settings, warnings: [...check.warnings, ...authorized.warnings],
+      grantId: access.open ? null : access.caller.grantId };
+  }
+
+  private async checkEndpoint(endpoint: string): Promise<void> {
+    const sandbox = this.options.mode === 'sandbox';
     try {
-      await checkDestination(check.settings.endpoint, { allowLoopback: sandbox, httpsOnly: !sandbox, timeoutMs: 0, maxBytes: 0 });
+      await checkDestination(endpoint, { allowLoopback: sandbox, httpsOnly: !sandbox, timeoutMs: 0, maxBytes: 0 });
     } catch (error) {
       if (!(error instanceof OutboundRefused)) throw error;
       throw new OperationOutcomeError(400, [issue('value', error.message, 'Subscription.channel.endpoint')]);
     }
-    return { resource: authorized.resource, settings: authorized.settings, warnings: [...check.warnings, ...authorized.warnings],
-      grantId: access.open ? null : access.caller.grantId };
   }
 
   /**
@@ -114,14 +145,23 @@ export class SubscriptionEngine {
     } else {
       const status = settings.requestedStatus === 'off' ? 'off' : existing.status === 'off' && settings.requestedStatus !== 'requested' ? 'off' : existing.status;
       // The writer's grant takes the subscription over: it was checked against that grant just now.
-      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now });
-      if (settings.requestedStatus === 'requested') await records.restartSubscription(id, now);
+      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now,
+        restart: settings.requestedStatus === 'requested' });
     }
+    if (settings.requestedStatus === 'off') this.sockets.stopped(id, 'it was turned off');
     this.deliverWake.wake();
   }
 
   async onSubscriptionDeleted(id: string): Promise<void> {
     await this.deps.store.subscriptions.deleteSubscription(id);
+    this.sockets.stopped(id, 'it was deleted');
+  }
+
+  /** A round for this subscription now (a websocket bound to it); one in flight is followed by another. */
+  async wake(id: string): Promise<void> {
+    if (this.inFlightIds.has(id)) this.wokenInFlight.add(id);
+    await this.deps.store.subscriptions.wakeSubscription(id, this.deps.clock.now().getTime());
+    this.deliverWake.wake();
   }
 
   /** The stored Subscription with the engine's live `status` and `error` (R4 Subscription.error). */
@@ -139,7 +179,7 @@ export class SubscriptionEngine {
       const record = await this.deps.store.subscriptions.getSubscription(id);
       if (record) records.push(record);
     }
-    return statusBundle(records, this.options.fhirBase);
+    return statusBundle(this.deps.store, records, this.options.fhirBase);
   }
 
   /** `$events` (eventsSinceNumber / eventsUntilNumber, inclusive; defaults: all retained). */
@@ -150,15 +190,40 @@ export class SubscriptionEngine {
       this.deps.clock.now().getTime(), access);
   }
 
+  /**
+   * Call after a grant was revoked (any surface): its subscriptions turn `off` before this
+   * resolves, so `$status` tells the truth at once; those of grants derived from it follow in a
+   * sweep of every grant, not awaited (a revocation need not wait for thousands of grants). Never
+   * throws: a failure is logged, and the check before every send still holds.
+   */
+  async onGrantsEnded(grantIds: string[]): Promise<void> {
+    const log = (error: unknown) => this.deps.log.error({ err: error, grants: grantIds }, 'turning off the subscriptions of ended grants failed');
+    try {
+      await turnOffDeadGrants(this.deps, grantIds);
+    } catch (error) {
+      log(error);
+    }
+    this.lastGrantSweep = this.deps.clock.now().getTime();
+    const sweep = turnOffDeadGrants(this.deps).then(() => undefined, log);
+    this.background.add(sweep);
+    void sweep.finally(() => this.background.delete(sweep));
+  }
+
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
   notifyCommitted(): void {
     this.matchWake.wake();
+    this.otherProcesses.announce();
   }
 
+  /** Starts the loops; `listening()` resolves once commits of other processes wake this one. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = [this.loop('matcher', this.matchWake, () => this.matchOnce()), this.loop('delivery', this.deliverWake, () => this.deliverOnce())];
+    void this.otherProcesses.start();
+    this.loops = [
+      this.loop('matcher', this.matchWake, () => this.matchOnce(), () => this.heldBackRetryMs || this.options.pollMs),
+      this.loop('delivery', this.deliverWake, () => this.deliverOnce(), () => this.options.pollMs),
+    ];
   }
 
   /** Stops claiming work and waits for rounds in flight; undelivered events stay for the next start. */
@@ -167,33 +232,48 @@ export class SubscriptionEngine {
     this.running = false;
     this.matchWake.wake();
     this.deliverWake.wake();
+    await this.otherProcesses.stop();
     await Promise.all(this.loops);
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, ...this.background]);
+  }
+
+  /** Resolves once the started engine hears other processes' commits (at once on SQLite). */
+  listening(): Promise<void> {
+    return this.otherProcesses.ready();
   }
 
   /** One matcher pass over everything committed so far. */
   async matchOnce(): Promise<number> {
-    const recorded = await matchPending({
+    const { recorded, heldBack } = await matchPending({
       store: this.deps.store, topics: this.topics, settings: this.settings, clock: this.deps.clock, log: this.deps.log, fhirBase: this.options.fhirBase,
+      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
     });
     if (recorded > 0) this.deliverWake.wake();
+    // A change held back behind an older transaction (PostgreSQL) is looked for again soon, backing
+    // off to the poll: the transaction that holds it back may commit without announcing anything.
+    this.heldBackRetryMs = heldBack ? Math.min(this.options.pollMs, this.heldBackRetryMs === 0 ? HELD_BACK_FIRST_RETRY_MS : this.heldBackRetryMs * 2) : 0;
     return recorded;
   }
 
   /** Claims due subscriptions and starts their rounds (not waiting for them: a slow endpoint blocks nobody). */
   async deliverOnce(): Promise<void> {
     await this.pruneIfDue();
+    await this.sweepGrantsIfDue();
     const free = this.options.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = this.deps.clock.now().getTime();
     const lease = now + this.options.maxTimeoutSeconds * 1000 + 30_000;
     const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
     for (const record of claimed) {
+      this.inFlightIds.add(record.id);
       const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        options: this.options, ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
+        sockets: this.sockets, options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
-        .finally(() => {
+        .finally(async () => {
           this.inFlight.delete(round);
+          this.inFlightIds.delete(record.id);
+          // A socket bound while the round ran: its finish may have put the next round off; bring it back.
+          if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
           this.deliverWake.wake();
         });
       this.inFlight.add(round);
@@ -207,14 +287,21 @@ export class SubscriptionEngine {
     await this.deps.store.subscriptions.pruneBefore(now - this.options.retentionMs);
   }
 
-  private async loop(name: string, wake: WakeSignal, work: () => Promise<unknown>): Promise<void> {
+  private async sweepGrantsIfDue(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastGrantSweep < this.options.grantSweepEveryMs) return;
+    this.lastGrantSweep = now;
+    await turnOffDeadGrants(this.deps);
+  }
+
+  private async loop(name: string, wake: WakeSignal, work: () => Promise<unknown>, delay: () => number): Promise<void> {
     while (this.running) {
       try {
         await work();
       } catch (error) {
         this.deps.log.error({ err: error, loop: name }, 'subscriptions loop failed; retrying');
       }
-      if (this.running) await wake.wait(this.options.pollMs);
+      if (this.running) await wake.wait(delay());
     }
   }
 }

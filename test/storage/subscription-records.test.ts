@@ -76,13 +76,13 @@ for (const engine of testEngines()) {
       assert.equal(next[0]?.eventNumber, 4);
     });
 
-    it('records attempts and prunes delivered events and old attempts only', async () => {
+    it('records attempts and prunes old delivered or skipped events and old attempts only', async () => {
       await records().recordAttempt({ subscriptionId: 's1', attemptedAt: 5100, kind: 'event-notification', firstEvent: 1, lastEvent: 2, ok: true, statusCode: 200, latencyMs: 12, error: null });
       await records().recordAttempt({ subscriptionId: 's1', attemptedAt: 9000, kind: 'heartbeat', firstEvent: null, lastEvent: null, ok: false, statusCode: 500, latencyMs: 3, error: 'HTTP 500' });
       assert.deepEqual((await records().attemptsOf('s1', 10)).map((a) => a.kind), ['heartbeat', 'event-notification']);
       const removed = await records().pruneBefore(8000);
-      assert.equal(removed, 3); // events 1 and 2 (delivered at 5100), the attempt at 5100
-      assert.deepEqual((await records().eventsAfter('s1', 0, 10)).map((e) => e.eventNumber), [3, 4]);
+      assert.equal(removed, 4); // events 1 and 2 (delivered at 5100), 3 (skipped by the restart, recorded at 2100), the attempt at 5100
+      assert.deepEqual((await records().eventsAfter('s1', 0, 10)).map((e) => e.eventNumber), [4], 'event 4 is still owed');
     });
 
     it('deleting a subscription removes its events and attempts', async () => {

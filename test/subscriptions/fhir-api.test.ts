@@ -90,7 +90,7 @@ describeEachEngine('Subscriptions through the FHIR API', (server) => {
     const metadata = await http('GET', `${server().fhirBase}/metadata`);
     const entry = metadata.body.rest[0].resource.find((r: { type: string }) => r.type === 'Subscription');
     assert.ok(entry.extension.some((e: { valueCanonical?: string }) => e.valueCanonical === PROBLEM_LIST));
-    assert.deepEqual(entry.operation.map((o: { name: string }) => o.name).sort(), ['events', 'status']);
+    assert.deepEqual(entry.operation.map((o: { name: string }) => o.name).sort(), ['events', 'get-ws-binding-token', 'status']);
     const topics = await http('GET', `${server().fhirBase}/Basic?_count=50`);
     assert.ok(JSON.stringify(topics.body).includes(PROBLEM_LIST));
   });

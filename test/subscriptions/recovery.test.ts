@@ -90,6 +90,8 @@ for (const engineName of testEngines()) {
       assert.match((await store().subscriptions.getSubscription(id))!.error!, /set status to requested/);
       receiver.answer = 200;
       await write(store(), condition('c8', 'p1', 'problem-list-item'), engine); // 8: recorded, not sent
+      // Recorded before the subscriber asks again (a loaded machine may take longer than the sleep).
+      await waitFor(async () => (await store().subscriptions.getSubscription(id))?.eventsSinceStart === 8);
       await new Promise((resolve) => setTimeout(resolve, 400));
       assert.deepEqual(receiver.events(), [1, 2, 3, 4, 5, 6], 'nothing is sent while given up');
 

@@ -47,6 +47,7 @@ export function capabilityStatement(ctx: FhirContext): string {
     format: ['application/fhir+json', 'application/json', 'json'],
     patchFormat: ['application/json-patch+json'],
     rest: [{
+      ...(ctx.extensions.restExtensions ? { extension: ctx.extensions.restExtensions() } : {}),
       mode: 'server',
       security: SECURITY,
       resource: resourceTypes().map((type) => ({

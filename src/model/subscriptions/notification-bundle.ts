@@ -37,8 +37,8 @@ export interface StatusInput {
   status: SubscriptionStatusCode;
   type: NotificationType;
   eventsSinceSubscriptionStart: number;
-  /** Why the subscription is in `error` (R5 SubscriptionStatus.error). */
-  error?: string;
+  /** Why the subscription is in `error` (R5 SubscriptionStatus.error, 0..*): one `error` parameter each. */
+  error?: string | string[];
   /** A fresh id (uuid) for the Parameters. */
   id: string;
 }
@@ -60,7 +60,7 @@ export function subscriptionStatus(input: StatusInput, events: NotificationEvent
         ...(content === 'empty' || event.withheld !== undefined ? [] : [{ name: 'focus', valueReference: { reference: `${fhirBase}/${event.focus.resourceType}/${event.focus.id}` } }]),
       ],
     })),
-    ...(input.error ? [{ name: 'error', valueCodeableConcept: { text: input.error } }] : []),
+    ...[input.error ?? []].flat().filter((text) => text !== '').map((text) => ({ name: 'error', valueCodeableConcept: { text } })),
   ];
   return { resourceType: 'Parameters', id: input.id, meta: { profile: [STATUS_PROFILE] }, parameter };
 }

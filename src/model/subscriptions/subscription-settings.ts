@@ -9,6 +9,8 @@ export const MAX_COUNT_URL = `${BACKPORT}backport-max-count`;
 export const PAYLOAD_CONTENT_URL = `${BACKPORT}backport-payload-content`;
 export const BACKPORT_SUBSCRIPTION_PROFILE = `${BACKPORT}backport-subscription`;
 
+/** Backport IG channel types served here ("Channels"). */
+export type ChannelType = 'rest-hook' | 'websocket';
 export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
 export type SubscriptionStatusCode = 'requested' | 'active' | 'error' | 'off';
 
@@ -21,7 +23,8 @@ export interface SubscriptionSettings {
   filters: SubscriptionFilter[];
   /** The patient id when the filters confine the subscription to one patient (candidate index). */
   patientKey: string | null;
-  channelType: 'rest-hook';
+  channelType: ChannelType;
+  /** rest-hook: the URL notifications are POSTed to; websocket: '' (the subscriber connects to us). */
   endpoint: string;
   /** `channel.header` as given: `Name: value`. */
   headers: string[];

@@ -65,11 +65,22 @@ describe('validateSubscription (Backport IG STU 1.1 backport-subscription)', () 
     }
   });
 
+  it('accepts a websocket channel without an endpoint, with the same content levels (Backport IG "Websockets")', () => {
+    for (const content of ['empty', 'id-only', 'full-resource']) {
+      const check = validateSubscription(subscription({}, { type: 'websocket', endpoint: undefined,
+        _payload: { extension: [{ url: PAYLOAD_CONTENT_URL, valueCode: content }] } }), policy('production'));
+      assert.ok(check.ok, JSON.stringify(!check.ok && check.issues));
+      assert.equal(check.settings.channelType, 'websocket');
+      assert.equal(check.settings.endpoint, '');
+      assert.equal(check.settings.content, content);
+    }
+  });
+
   it('rejects what it cannot honour, naming the element and why', () => {
     assert.match(problems(subscription({ criteria: 'http://example.org/unknown' }))[0]!, /^Subscription.criteria: Unknown topic/);
     assert.match(problems(subscription({ _criteria: { extension: [{ url: FILTER_CRITERIA_URL, valueString: 'Condition?onset-date=2020' }] } }))[0]!,
       /^Subscription.criteria.extension\[0\]: .*cannot be filtered by Condition.onset-date/);
-    assert.match(problems(subscription({}, { type: 'websocket' }))[0]!, /^Subscription.channel.type: .*not supported/);
+    assert.match(problems(subscription({}, { type: 'email' }))[0]!, /^Subscription.channel.type: .*not supported/);
     assert.match(problems(subscription({}, { endpoint: 'not a url' }))[0]!, /^Subscription.channel.endpoint: .*not a URL/);
     assert.match(problems(subscription({}, { endpoint: 'http://registry.example.org/hook' }))[0]!, /^Subscription.channel.endpoint: http:\/\/ endpoints are accepted on loopback only/);
     assert.match(problems(subscription({}, { endpoint: 'http://127.0.0.1:9/hook' }), 'production')[0]!, /https endpoints only/);

@@ -5,7 +5,7 @@ import { compileFilters, patientKeyOf } from './match-filters.js';
 import { parseFilter, type SubscriptionFilter } from './parse-filter.js';
 import {
   FILTER_CRITERIA_URL, HEARTBEAT_PERIOD_URL, MAX_COUNT_URL, PAYLOAD_CONTENT_URL, TIMEOUT_URL,
-  type PayloadContent, type SubscriptionSettings, type SubscriptionStatusCode,
+  type ChannelType, type PayloadContent, type SubscriptionSettings, type SubscriptionStatusCode,
 } from './subscription-settings.js';
 import type { TopicDefinition } from './topic-definition.js';
 
@@ -45,11 +45,13 @@ export function validateSubscription(input: Resource, policy: SubscriptionPolicy
   const channel = (typeof resource.channel === 'object' && resource.channel !== null ? resource.channel : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const channelExt = (Array.isArray(channel.extension) ? channel.extension : []) as Ext[];
 
-  if (channel.type !== 'rest-hook') {
+  if (channel.type !== 'rest-hook' && channel.type !== 'websocket') {
     fail(channel.type === undefined ? 'required' : 'not-supported',
-      channel.type === undefined ? 'channel.type is required' : `Channel type "${String(channel.type)}" is not supported here; use rest-hook`, 'Subscription.channel.type');
+      channel.type === undefined ? 'channel.type is required' : `Channel type "${String(channel.type)}" is not supported here; use rest-hook or websocket`, 'Subscription.channel.type');
   }
-  const endpoint = checkEndpoint(channel.endpoint, policy.mode, fail);
+  const channelType: ChannelType = channel.type === 'websocket' ? 'websocket' : 'rest-hook';
+  // Backport IG "Websockets": the subscriber connects to us, so there is no endpoint to check (one given is kept, unused).
+  const endpoint = channelType === 'websocket' ? '' : checkEndpoint(channel.endpoint, policy.mode, fail);
   const headers = checkHeaders(channel.header, fail);
   const payload = checkPayload(channel, fail, warnings);
   const content = checkContent(channel, fail);
@@ -93,7 +95,7 @@ export function validateSubscription(input: Resource, policy: SubscriptionPolicy
   return {
     ok: true, warnings, resource,
     settings: {
-      topicUrl: topic.url, filters, patientKey: patientKeyOf(filters), channelType: 'rest-hook', endpoint, headers, payload, content,
+      topicUrl: topic.url, filters, patientKey: patientKeyOf(filters), channelType, endpoint, headers, payload, content,
       heartbeatSeconds, timeoutSeconds, maxCount, end, requestedStatus,
     },
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { SearchRequest } from '../../model/index.js';
 import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
@@ -7,10 +8,11 @@ import { runSearch, searchStatement } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { PostgresSignals } from './postgres-signals.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
-import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
+import { LEASE_HOLDER_PREFIX, subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 import { consentRecords } from '../consent/consent-sql.js';
 import type { ConsentRecords } from '../consent/consent-records.js';
@@ -32,13 +34,18 @@ export class PostgresStore implements Store {
   readonly subscriptions: SubscriptionRecords;
   readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
+  readonly signals: PostgresSignals;
 
   constructor(connectionString: string, poolSize = 10) {
-    this.pool = new pg.Pool({ connectionString, max: poolSize });
+    // Every connection names this store instance: a delivery lease it holds is free once none is left.
+    const applicationName = `${LEASE_HOLDER_PREFIX}${randomUUID()}`;
+    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName });
+    this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
-    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
+    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres',
+      applicationName.slice(LEASE_HOLDER_PREFIX.length));
     this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
     this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
   }
@@ -149,7 +156,12 @@ export class PostgresStore implements Store {
       ORDER BY xid, seq LIMIT $3`, [xid, seq, limit]).catch((error: unknown) => { throw normalizePostgresError(error); });
     const rows = result.rows as Record<string, unknown>[];
     const last = rows[rows.length - 1];
+    const [lastXid, lastSeq] = last ? [String(last.xid), String(last.seq)] : [xid!, seq!];
+    // Fewer rows than asked: any row still after the last one is held back by an older transaction.
+    const heldBack = rows.length < limit && (await this.pool.query(`SELECT 1 FROM resource_versions WHERE (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1`,
+      [lastXid, lastSeq]).catch((error: unknown) => { throw normalizePostgresError(error); })).rowCount! > 0;
     return {
+      heldBack,
       changes: rows.map((row) => ({
         resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
         deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
@@ -163,6 +175,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.signals.close();
     await this.pool.end();
   }
 }

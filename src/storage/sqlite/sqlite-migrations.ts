@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 import { consentSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 
@@ -84,4 +84,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 4, sql: consentSchema('sqlite') },
   // Issue 5 b: the handover's invitations (src/storage/handover); 4 is the consent records'.
   { version: 5, sql: invitationSchema('sqlite') },
+  // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
+  { version: 6, sql: subscriptionLeaseOwnerSchema() },
 ];

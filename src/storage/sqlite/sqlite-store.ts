@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,7 +80,7 @@ export class SqliteStore implements Store {
     this.readDb = sqliteExecutor(this.reader);
     this.commits = new GroupCommit(this.writer);
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
-    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
+    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite', randomUUID());
     this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
   }

@@ -81,6 +81,10 @@ export interface DeliveryOutcome {
   /** The status when the round claimed the subscription: a change by the subscriber since wins. */
   claimedStatus: SubscriptionState;
   now: number;
+  /** The round's attempt, recorded in the same transaction (one commit per round instead of three). */
+  attempt?: DeliveryAttempt;
+  /** Marks the events up to `lastDelivered` delivered at this time (as markDelivered), in the same transaction. */
+  deliveredAt?: number;
 }
 
 export interface SubscriptionRecords {
@@ -88,10 +92,16 @@ export interface SubscriptionRecords {
   getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
   listSubscriptions(): Promise<SubscriptionRecord[]>;
   /** New settings (an update); `status` requested restarts with a handshake, off stops. */
-  updateSubscription(id: string, change: { grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number }): Promise<boolean>;
+  updateSubscription(id: string, change: {
+    grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number;
+    /** Also restart (as restartSubscription), in the same statement. */
+    restart?: boolean;
+  }): Promise<boolean>;
   /** Re-handshake: deliveries resume with events after the current counter (the backlog stays for $events). */
   restartSubscription(id: string, now: number): Promise<boolean>;
   deleteSubscription(id: string): Promise<boolean>;
+  /** Due now (a websocket bound to it): its next round comes at once; its state is kept. False when unknown or off. */
+  wakeSubscription(id: string, now: number): Promise<boolean>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */
@@ -117,6 +127,12 @@ export interface SubscriptionRecords {
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
+  /** Subscriptions not off that belong to a grant (to one of `grantIds` when given): the grant sweep judges each grant once. */
+  liveSubscriptionGrants(grantIds?: string[]): Promise<{ id: string; grantId: string }[]>;
+  /** Turns a subscription off with `error` (its grant ended); false if it was off already or is gone. */
+  turnOff(id: string, error: string, now: number): Promise<boolean>;
+  /** For the gauges: events still owed (subscriptions not off) and subscriptions by status. */
+  backlog(): Promise<{ undeliveredEvents: number; subscriptionsByStatus: Record<string, number> }>;
   /** Retention: drops delivered events and attempts older than `before`; returns how many rows went. */
   pruneBefore(before: number): Promise<number>;
 }

@@ -65,3 +65,11 @@ export function subscriptionSchema(engine: 'sqlite' | 'postgres'): string {
     CREATE INDEX subscription_delivery_attempts_time ON subscription_delivery_attempts (attempted_at);
   `;
 }
+
+/**
+ * Migration 4: who holds a delivery lease (the store instance that claimed it), so a lease of a
+ * process that died — `kill -9` mid-round — is taken over at once instead of when it expires.
+ */
+export function subscriptionLeaseOwnerSchema(): string {
+  return 'ALTER TABLE subscriptions ADD COLUMN leased_by TEXT;';
+}

@@ -4,14 +4,24 @@ import type { RecordDb } from '../auth/record-db.js';
 import { StorageConflict } from '../storage-errors.js';
 import type { DeliveryAttempt, EventRecord, SubscriptionRecord, SubscriptionRecords, SubscriptionState } from './subscription-records.js';
 
+/** Prefix of the PostgreSQL application_name that marks a store instance's connections. */
+export const LEASE_HOLDER_PREFIX = 'handover:';
+
 /**
  * The subscription records in plain SQL both engines run (placeholders aside). The one engine
  * difference is claiming work: PostgreSQL skips rows another process holds (`FOR UPDATE SKIP
  * LOCKED`, ARCHITECTURE.md "Scaling out"); SQLite has one writer and needs no lock.
  */
-export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): SubscriptionRecords {
+export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres', owner: string): SubscriptionRecords {
   const list = async (statement: Sql) => (await db.read.query(statement)).map(subscriptionOf);
   const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+  // A lease whose holder is gone is free at once (a process killed mid-round): on PostgreSQL the
+  // holder is gone when no session carries its application_name (postgres-store.ts sets it on
+  // every connection); an SQLite database belongs to one process, so any other holder is a
+  // previous run of it.
+  const holderGone = engine === 'postgres'
+    ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
+    : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
 
   return {
     insertSubscription: async (s) => {
@@ -23,9 +33,13 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
     listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
 
+    // With `restart`, one statement also does what restartSubscription does: a round claiming the
+    // subscription in between would otherwise send the old backlog the restart skips.
     updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
-        patient_key = ${c.patientKey}, settings = ${c.settings}, status = ${c.status}, updated_at = ${c.now},
-        next_attempt_at = ${c.status === 'off' ? null : c.now}
+        patient_key = ${c.patientKey}, settings = ${c.settings}, updated_at = ${c.now},
+        next_attempt_at = ${c.status === 'off' && !c.restart ? null : c.now},
+        ${c.restart ? sql`status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
+          : sql`status = ${c.status}`}
         WHERE id = ${id} RETURNING id`))).length > 0,
 
     // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
@@ -33,6 +47,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     restartSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'requested',
         last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
         WHERE id = ${id} RETURNING id`))).length > 0,
+
+    wakeSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET next_attempt_at = ${now}
+        WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
 
     deleteSubscription: (id) => db.atomically(async (tx) => {
       await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
@@ -86,10 +103,10 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
 
     claimDue: (now, leaseUntil, limit) => db.atomically(async (tx) => {
       const due = await tx.query(sql`SELECT id FROM subscriptions WHERE next_attempt_at <= ${now} AND status <> 'off'
-        AND (leased_until IS NULL OR leased_until < ${now}) ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked}`);
+        AND (leased_until IS NULL OR leased_until < ${now} OR ${holderGone}) ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked}`);
       if (due.length === 0) return [];
       const ids = join(due.map((r) => sql`${String(r.id)}`), ', ');
-      return (await tx.query(sql`UPDATE subscriptions SET leased_until = ${leaseUntil} WHERE id IN (${ids}) RETURNING *`)).map(subscriptionOf);
+      return (await tx.query(sql`UPDATE subscriptions SET leased_until = ${leaseUntil}, leased_by = ${owner} WHERE id IN (${ids}) RETURNING *`)).map(subscriptionOf);
     }),
 
     eventsAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT * FROM subscription_events
@@ -103,33 +120,69 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres')
     },
 
     finishDelivery: async (id, o) => {
-      // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
-      await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET
+      await db.atomically(async (tx) => {
+        if (o.attempt) await tx.query(insertAttempt(o.attempt));
+        if (o.deliveredAt !== undefined) {
+          await tx.query(sql`UPDATE subscription_events SET delivered_at = ${o.deliveredAt}
+            WHERE subscription_id = ${id} AND event_number <= ${o.lastDelivered} AND delivered_at IS NULL`);
+        }
+        // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
+        await tx.query(sql`UPDATE subscriptions SET
         status = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN status ELSE CAST(${o.status} AS TEXT) END,
-        error = ${o.error}, failing_since = ${o.failingSince}, failures = ${o.failures},
+        error = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN error ELSE ${o.error} END, failing_since = ${o.failingSince}, failures = ${o.failures},
         last_delivered = CASE WHEN last_delivered > ${o.lastDelivered} THEN last_delivered ELSE CAST(${o.lastDelivered} AS BIGINT) END,
         last_sent_at = COALESCE(${o.lastSentAt}, last_sent_at),
         next_attempt_at = CASE WHEN ${o.continueIfPending ? 1 : 0} = 1 AND events_since_start > ${o.lastDelivered} THEN CAST(${o.now} AS BIGINT)
           WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
           ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
-        leased_until = NULL, updated_at = ${o.now}
-        WHERE id = ${id}`));
+        leased_until = NULL, leased_by = NULL, updated_at = ${o.now}
+        WHERE id = ${id}`);
+      });
     },
 
     recordAttempt: async (a) => {
-      await db.atomically((tx) => tx.query(sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
-        last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
-        ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`));
+      await db.atomically((tx) => tx.query(insertAttempt(a)));
     },
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
 
+    liveSubscriptionGrants: async (grantIds) => {
+      if (grantIds?.length === 0) return [];
+      const only = grantIds ? sql` AND grant_id IN (${join(grantIds.map((g) => sql`${g}`), ', ')})` : raw('');
+      return (await db.read.query(sql`SELECT id, grant_id FROM subscriptions WHERE status <> 'off' AND grant_id IS NOT NULL${only} ORDER BY grant_id`))
+        .map((r) => ({ id: String(r.id), grantId: String(r.grant_id) }));
+    },
+    // A round in flight keeps this: finishDelivery keeps a status (and error) changed under it.
+    turnOff: async (id, error, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'off', error = ${error},
+        next_attempt_at = NULL, updated_at = ${now} WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
+
+    backlog: async () => {
+      const rows = await db.read.query(sql`SELECT status, COUNT(*) AS n, SUM(events_since_start - last_delivered) AS owed FROM subscriptions GROUP BY status`);
+      const subscriptionsByStatus: Record<string, number> = {};
+      let undeliveredEvents = 0;
+      for (const row of rows) {
+        subscriptionsByStatus[String(row.status)] = num(row.n);
+        if (row.status !== 'off') undeliveredEvents += num(row.owed ?? 0);
+      }
+      return { undeliveredEvents, subscriptionsByStatus };
+    },
+
     pruneBefore: (before) => db.atomically(async (tx) => {
-      const events = await tx.query(sql`DELETE FROM subscription_events WHERE delivered_at IS NOT NULL AND delivered_at < ${before} RETURNING 1 AS gone`);
+      // Delivered events, and events no round will send any more — skipped by a re-handshake, or of
+      // a subscription that is off — once as old; never an event still owed to a live subscription.
+      const events = await tx.query(sql`DELETE FROM subscription_events WHERE (delivered_at IS NOT NULL AND delivered_at < ${before})
+        OR (delivered_at IS NULL AND recorded_at < ${before} AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = subscription_events.subscription_id
+          AND (s.status = 'off' OR subscription_events.event_number <= s.last_delivered))) RETURNING 1 AS gone`);
       const attempts = await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE attempted_at < ${before} RETURNING 1 AS gone`);
       return events.length + attempts.length;
     }),
   };
+}
+
+function insertAttempt(a: DeliveryAttempt): Sql {
+  return sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
+    last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
+    ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`;
 }
 
 const num = (v: unknown): number => Number(v);
