@@ -1,6 +1,6 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import type { Resource } from '../model/index.js';
-import type { GrantRecord, Store } from '../storage/index.js';
+import type { DisclosureRecord, GrantRecord, Store } from '../storage/index.js';
 import { auditEventsOf, sentReferences } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
@@ -13,6 +13,8 @@ import { patientOfResource } from './patient-of-resource.js';
 const DEFAULT_BATCH = 50;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
+/** Disclosure records inserted in one statement at most (requests waiting on one commit). */
+const MAX_INSERT_BATCH = 200;
 
 export interface DisclosureLogDeps {
   store: Store;
@@ -42,6 +44,8 @@ export interface DisclosedRequest {
  */
 export class DisclosureLog {
   private running: Promise<number> | undefined;
+  private queued: { record: DisclosureRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -63,11 +67,35 @@ export class DisclosureLog {
     await this.insert(grant.id, grant.clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
   }
 
-  private async insert(grantId: string, clientId: string, kind: string, detail: object, resources: string[]): Promise<void> {
-    await this.deps.store.consent.recordDisclosure({
-      id: newId(), recordedAt: this.deps.clock.now().getTime(), grantId, clientId, consentId: null, kind,
-      detail: JSON.stringify(detail), resources: JSON.stringify(resources), materializedAt: null,
+  /**
+   * Group commit: the response waits until its record is durable, but records that arrive while
+   * one insert commits go together in the next — one commit (one fsync on PostgreSQL) for every
+   * request waiting, instead of one each. A batch that fails fails every request in it.
+   */
+  private insert(grantId: string, clientId: string, kind: string, detail: object, resources: string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ record: {
+        id: newId(), recordedAt: this.deps.clock.now().getTime(), grantId, clientId, consentId: null, kind,
+        detail: JSON.stringify(detail), resources: JSON.stringify(resources), materializedAt: null,
+      }, resolve, reject });
+      this.flushing ??= this.flush();
     });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_INSERT_BATCH);
+        try {
+          await this.deps.store.consent.recordDisclosures(batch.map((item) => item.record));
+          for (const item of batch) item.resolve();
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
   }
 
   /** Turns every pending disclosure into AuditEvents now (one call at a time); returns how many. */

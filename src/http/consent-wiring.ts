@@ -60,6 +60,7 @@ export function recordsEndingConsents(records: AuthRecords, service: ConsentServ
 export function mergeExtensions(a: FhirExtensions, b: Partial<FhirExtensions>): FhirExtensions {
   const disclosed = b.disclosed ?? a.disclosed;
   const capability = a.capability ?? b.capability;
+  const restExtensions = a.restExtensions ?? b.restExtensions;
   return {
     types: { ...a.types, ...(b.types ?? {}) },
     operations: [...a.operations, ...(b.operations ?? [])],
@@ -69,5 +70,6 @@ export function mergeExtensions(a: FhirExtensions, b: Partial<FhirExtensions>): 
     },
     ...(capability ? { capability } : {}),
     ...(disclosed ? { disclosed } : {}),
+    ...(restExtensions ? { restExtensions } : {}),
   };
 }

@@ -97,6 +97,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   });
   const body = JSON.stringify(bundle);
   const timeoutMs = settings.timeoutSeconds * 1000;
+  const signature = !websocket && deps.sign ? await deps.sign(body) : undefined;
   // Judged once more right before the send: a revocation that committed while the round read
   // and built the notification stops it here, not after it went out.
   if (record.grantId !== null) {
@@ -106,7 +107,6 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   let result: SendResult | undefined;
   if (websocket) result = await websocket.send(record.id, type, body, timeoutMs);
   else {
-    const signature = deps.sign ? await deps.sign(body) : undefined;
     result = await deps.send({ endpoint: settings.endpoint, payload: settings.payload, headers: settings.headers, body, timeoutMs,
       ...(signature !== undefined ? { signature } : {}) });
   }

@@ -29,7 +29,8 @@ export interface ConsentRecords {
    */
   grantsToReconcile(revokedSince: number): Promise<{ grantId: string; consentId: string; revoked: boolean }[]>;
   /** Durable before the disclosure is acknowledged to the rest of the server. */
-  recordDisclosure(disclosure: DisclosureRecord): Promise<void>;
+  /** Several disclosures in one transaction (the log's group commit: one commit for all requests waiting on it). */
+  recordDisclosures(disclosures: DisclosureRecord[]): Promise<void>;
   /** Oldest first: the rows not yet turned into AuditEvents. */
   pendingDisclosures(limit: number): Promise<DisclosureRecord[]>;
   markMaterialized(ids: string[], at: number): Promise<void>;

@@ -14,9 +14,11 @@ export function consentRecords(db: RecordDb): ConsentRecords {
         AND (revoked_at IS NULL OR revoked_at >= ${revokedSince})`))
         .map((r) => ({ grantId: String(r.id), consentId: String(r.consent_id), revoked: r.revoked_at !== null && r.revoked_at !== undefined })),
 
-    recordDisclosure: async (d) => {
+    recordDisclosures: async (ds) => {
+      if (ds.length === 0) return;
+      const rows = ds.map((d) => sql`(${d.id}, ${d.recordedAt}, ${d.grantId}, ${d.clientId}, ${d.consentId}, ${d.kind}, ${d.detail}, ${d.resources}, ${d.materializedAt})`);
       await db.atomically((tx) => tx.query(sql`INSERT INTO disclosures (id, recorded_at, grant_id, client_id, consent_id, kind, detail, resources, materialized_at)
-        VALUES (${d.id}, ${d.recordedAt}, ${d.grantId}, ${d.clientId}, ${d.consentId}, ${d.kind}, ${d.detail}, ${d.resources}, ${d.materializedAt})`));
+        VALUES ${join(rows, ', ')}`));
     },
 
     pendingDisclosures: async (limit) =>
