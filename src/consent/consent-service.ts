@@ -12,6 +12,8 @@ export interface ConsentServiceDeps {
   fhirBase: string;
   /** Writes resources through the FHIR write path (validation, search index, change log) in one transaction. */
   writeResources(resources: Resource[]): Promise<void>;
+  /** After this service revoked grants (portal, API, decline): their subscriptions stop at once (wired by http). */
+  onGrantsRevoked?(grantIds: string[]): Promise<void>;
 }
 
 /** The Consent's elements an update may not change while grants hang off it (only `status` may, to end it). */
@@ -131,10 +133,15 @@ export class ConsentService {
 
   private async revokeGrantsOf(consentId: string, reason: string): Promise<void> {
     const now = this.deps.clock.now().getTime();
+    const revoked: string[] = [];
     for (const grantId of await this.deps.store.consent.grantIdsOfConsent(consentId)) {
       // Through AuthRecords.revokeGrant: the one revocation path every cache and check follows.
-      if (await this.deps.store.auth.revokeGrant(grantId, now, reason)) this.deps.log.info({ grantId, consentId }, 'grant revoked with its Consent');
+      if (await this.deps.store.auth.revokeGrant(grantId, now, reason)) {
+        this.deps.log.info({ grantId, consentId }, 'grant revoked with its Consent');
+        revoked.push(grantId);
+      }
     }
+    if (revoked.length > 0) await this.deps.onGrantsRevoked?.(revoked);
   }
 }
 
