@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DEMO_USAGE, parseDemoOptions, UsageRequested, type DemoOptions } from './demo-options.js';
 import { ehrWriter } from './ehr-writer.js';
 import { freePort, REGISTRY_MAIN, SERVER_MAIN, startChild, type Child } from './processes.js';
-import { CLINICIAN, STORY, type StoryContext } from './story.js';
+import { CLINICIAN, PATIENT_USER, STORY, type StoryContext } from './story.js';
 
 /**
  * `handover demo` (issue 6 c): the whole story, told and proven. A process of its own — like the
@@ -69,7 +69,7 @@ async function main(options: DemoOptions): Promise<number> {
     say(`  browser   Chromium (${options.headed ? 'headed' : 'headless'})`);
     say();
 
-    const ctx: StoryContext = { serverUrl, fhirBase, registryUrl, staffPassword, browser, ehr: await ehrWriter(fhirBase, 'system/Condition.cruds system/MedicationRequest.cruds') };
+    const ctx: StoryContext = { serverUrl, fhirBase, registryUrl, staffPassword, browser, sent: [], ehr: await ehrWriter(fhirBase, 'system/Condition.cruds system/MedicationRequest.cruds') };
     const outcome = { passed: [] as number[], failed: [] as number[], notYet: [] as number[], notRun: [] as number[] };
     for (const [i, step] of STORY.entries()) {
       const n = i + 1;
@@ -107,6 +107,7 @@ async function main(options: DemoOptions): Promise<number> {
     if (options.keepRunning) {
       say();
       say(`Still running — Ctrl-C to stop. The chart: ${serverUrl}/ehr/patients/example-patient (sign in ${CLINICIAN.username} / ${CLINICIAN.password});`);
+      say(`the patient portal: ${serverUrl}/portal (sign in ${PATIENT_USER.username} / ${PATIENT_USER.password});`);
       say(`the registry's staff page: ${registryUrl}/staff (user staff, password ${staffPassword}).`);
       await stopRequested;
       say('Stopping the browser, the registry and the server…');
