@@ -119,30 +119,11 @@ for (const engine of testEngines()) {
     });
 
     it('a clinician\'s approval at an EHR launch is recorded as such (purpose treatment)', async () => {
-      const redirectUri = 'http://127.0.0.1:9/ehr-app/callback';
-      const clientId = (await http('POST', `${origin}/auth/register`, { client_name: 'Launched registry', redirect_uris: [redirectUri],
-        initiate_login_uri: 'http://127.0.0.1:9/ehr-app/launch', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] },
-      { 'content-type': 'application/json' })).body.client_id as string;
-      const minted = await http('POST', `${origin}/auth/launches`, { client_id: clientId, user: 'consent-doc', patient: patientId },
+      const app = await SmartFlow.register(server, { name: 'Launched registry', redirectUri: 'http://127.0.0.1:9/ehr-app/callback', launchUrl: 'http://127.0.0.1:9/ehr-app/launch' });
+      const minted = await http('POST', `${origin}/auth/launches`, { client_id: app.client.client_id, user: 'consent-doc', patient: patientId },
         { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` });
       assert.equal(minted.status, 201, minted.text);
-      const verifier = oauth.generateRandomCodeVerifier();
-      const authorize = new URL(`${origin}/auth/authorize`);
-      authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'launch offline_access patient/Condition.rs',
-        state: 's', aud: server.fhirBase, launch: new URL(minted.body.launch_url).searchParams.get('launch')!,
-        code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
-      const browser = new FormBrowser();
-      await browser.open(authorize.toString(), origin);
-      const signIn = browser.formFields('/auth/sign-in');
-      signIn.set('username', 'consent-doc');
-      signIn.set('password', 'doctor-password');
-      await browser.open(`${origin}/auth/sign-in`, origin, { method: 'POST', form: signIn });
-      const fields = browser.formFields('/auth/consent');
-      fields.set('decision', 'allow');
-      const back = new URL((await browser.open(`${origin}/auth/consent`, origin, { method: 'POST', form: fields })).left!);
-      const tokens = await (await fetch(`${origin}/auth/token`, { method: 'POST', body: new URLSearchParams({
-        grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier,
-      }) })).json() as { access_token: string };
+      const tokens = await app.launchTokens('launch offline_access patient/Condition.rs', minted.body.launch_url, ['consent-doc', 'doctor-password']);
       const consent = await consentOf(tokens.access_token);
       assert.equal(consent.performer[0].reference, 'Practitioner/cd1');
       assert.equal(consent.provision.purpose[0].code, 'TREAT');

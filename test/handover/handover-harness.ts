@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import * as oauth from 'oauth4webapi';
-import { FormBrowser } from '../harness/form-browser.js';
+import { SmartFlow } from '../harness/smart-flow.js';
 import { http } from '../harness/fhir-http.js';
 import type { TestServer } from '../harness/test-server.js';
 import { subscription } from '../subscriptions/engine-harness.js';
@@ -24,30 +23,12 @@ export interface Referral {
  */
 export async function refer(server: TestServer, input: { operator: string; clinician: [string, string]; patientId: string; clientName: string }): Promise<Referral> {
   const origin = new URL(server.fhirBase).origin;
-  const redirectUri = 'http://127.0.0.1:9/registry/callback';
-  const clientId = (await http('POST', `${origin}/auth/register`, { client_name: input.clientName, redirect_uris: [redirectUri],
-    initiate_login_uri: 'http://127.0.0.1:9/registry/launch', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] },
-  { 'content-type': 'application/json' })).body.client_id as string;
+  const app = await SmartFlow.register(server, { name: input.clientName, redirectUri: 'http://127.0.0.1:9/registry/callback', launchUrl: 'http://127.0.0.1:9/registry/launch' });
+  const clientId = app.client.client_id;
   const minted = await http('POST', `${origin}/auth/launches`, { client_id: clientId, user: input.clinician[0], patient: input.patientId },
     { 'content-type': 'application/json', authorization: `Bearer ${input.operator}` });
   assert.equal(minted.status, 201, minted.text);
-  const verifier = oauth.generateRandomCodeVerifier();
-  const authorize = new URL(`${origin}/auth/authorize`);
-  authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: REFERRAL_SCOPE, state: 's',
-    aud: server.fhirBase, launch: new URL(minted.body.launch_url).searchParams.get('launch')!,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
-  const browser = new FormBrowser();
-  await browser.open(authorize.toString(), origin);
-  const signIn = browser.formFields('/auth/sign-in');
-  signIn.set('username', input.clinician[0]);
-  signIn.set('password', input.clinician[1]);
-  await browser.open(`${origin}/auth/sign-in`, origin, { method: 'POST', form: signIn });
-  const fields = browser.formFields('/auth/consent');
-  fields.set('decision', 'allow');
-  const back = new URL((await browser.open(`${origin}/auth/consent`, origin, { method: 'POST', form: fields })).left!);
-  const tokens = await (await fetch(`${origin}/auth/token`, { method: 'POST', body: new URLSearchParams({
-    grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier,
-  }) })).json() as Referral['tokens'];
+  const tokens = await app.launchTokens(REFERRAL_SCOPE, minted.body.launch_url, input.clinician) as Referral['tokens'];
   assert.ok(tokens.refresh_token, 'an offline grant');
   const receiver = new Receiver();
   const created = await http('POST', `${server.fhirBase}/Subscription`, subscription(await receiver.start(), `Condition?patient=Patient/${input.patientId}`),

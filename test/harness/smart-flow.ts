@@ -36,12 +36,13 @@ export class SmartFlow {
   }
 
   /** Discovers the server and registers a public app (token_endpoint_auth_method `none`). */
-  static async register(server: TestServer, options: { name?: string; redirectUri?: string } = {}): Promise<SmartFlow> {
+  static async register(server: TestServer, options: { name?: string; redirectUri?: string; launchUrl?: string } = {}): Promise<SmartFlow> {
     const redirectUri = options.redirectUri ?? 'http://127.0.0.1:9/callback';
     const issuer = new URL(server.fhirBase);
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...INSECURE }));
     const registered = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
       client_name: options.name ?? 'Test app', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
+      ...(options.launchUrl ? { initiate_login_uri: options.launchUrl } : {}),
     }, INSECURE));
     return new SmartFlow(server, as, { client_id: registered.client_id, id_token_signed_response_alg: 'RS256' } as oauth.Client, redirectUri);
   }
@@ -96,6 +97,13 @@ export class SmartFlow {
     const response = await oauth.authorizationCodeGrantRequest(this.as, this.client, oauth.None(), params, this.redirectUri, a.verifier, INSECURE);
     const requireIdToken = a.url.searchParams.get('scope')!.split(' ').includes('openid');
     return oauth.processAuthorizationCodeResponse(this.as, this.client, response, requireIdToken ? { expectedNonce: a.nonce, requireIdToken } : {});
+  }
+
+  /** An EHR launch: the `launch` parameter the operator API minted rides on the authorization request. */
+  async launchTokens(scope: string, launchUrl: string, user: [string, string]): Promise<oauth.TokenEndpointResponse> {
+    const launch = new URL(launchUrl).searchParams.get('launch')!;
+    const a = await this.attempt(scope, (url) => url.searchParams.set('launch', launch));
+    return this.exchange(a, await this.consent(a, user));
   }
 
   /** The whole flow: a user's tokens for `scope`. */
