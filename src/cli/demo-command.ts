@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { runSiblingProgram } from './run-sibling-program.js';
 
 /**
  * `handover demo [--headed] [--keep-running]`: the whole story, end to end (issue 6 c).
@@ -13,12 +11,5 @@ export function addDemoCommand(program: Command): void {
   program.command('demo')
     .description('start a sandbox server and the reference registry, and perform the referral story step by step in Chromium')
     .helpOption(false).allowUnknownOption(true).argument('[args...]', 'demo options: --headed, --keep-running, --help')
-    .action((args: string[]) => {
-      const compiled = fileURLToPath(new URL('../../demo/main.js', import.meta.url));
-      const source = fileURLToPath(new URL('../../demo/main.ts', import.meta.url));
-      const command = existsSync(compiled) ? [compiled] : ['--import', 'tsx', source];
-      const child = spawn(process.execPath, [...command, ...args], { stdio: 'inherit' });
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-      child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-    });
+    .action((args: string[]) => runSiblingProgram('demo', args));
 }

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { runSiblingProgram } from './run-sibling-program.js';
 
 /**
  * `handover registry [--port 8090] [--fhir <FHIR base>] [--db sqlite:…]`: starts the reference
@@ -14,12 +12,5 @@ export function addRegistryCommand(program: Command): void {
   program.command('registry')
     .description('start the reference registry (a SMART app and Subscription recipient; its own port and database)')
     .helpOption(false).allowUnknownOption(true).argument('[args...]', 'registry options: --port, --host, --fhir, --db, --public-url, --help')
-    .action((args: string[]) => {
-      const compiled = fileURLToPath(new URL('../../registry/main.js', import.meta.url));
-      const source = fileURLToPath(new URL('../../registry/main.ts', import.meta.url));
-      const command = existsSync(compiled) ? [compiled] : ['--import', 'tsx', source];
-      const child = spawn(process.execPath, [...command, ...args], { stdio: 'inherit' });
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-      child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-    });
+    .action((args: string[]) => runSiblingProgram('registry', args));
 }
