@@ -65,6 +65,18 @@ export interface Change {
   versionId: number;
   deleted: boolean;
   lastUpdated: number;
+  /**
+   * Only for the types `readChanges` was asked to bring content for: the version this change
+   * wrote (a deletion's tombstone included) and the version before it (absent on create).
+   */
+  versions?: { current: ResourceVersion | undefined; previous: ResourceVersion | undefined };
+}
+
+/** Names one version of one resource. */
+export interface VersionKey {
+  resourceType: string;
+  id: string;
+  versionId: number;
 }
 
 export interface ChangeBatch {
@@ -112,9 +124,15 @@ export interface Store extends StoreReader {
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /**
    * The change log after `cursor` (null = from the start). Never skips a committed change, even
-   * when concurrent transactions commit out of sequence order.
+   * when concurrent transactions commit out of sequence order. Changes of `contentTypes` come
+   * with their `versions`, read by the same statement.
    */
-  readChanges(cursor: string | null, limit: number): Promise<ChangeBatch>;
+  readChanges(cursor: string | null, limit: number, contentTypes?: readonly string[]): Promise<ChangeBatch>;
+  /**
+   * Several versions in one statement (those that exist, in no particular order): a reader of a
+   * batch of changes or events pays one round trip, not one per version.
+   */
+  readVersions(keys: readonly VersionKey[]): Promise<ResourceVersion[]>;
   /** True when no resource was ever stored (an index probe, not a count: cheap on any size). */
   isEmpty(): Promise<boolean>;
   /**

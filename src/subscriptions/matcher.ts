@@ -1,16 +1,20 @@
 import type { Clock, Logger, Metrics } from '../base/index.js';
-import { compartmentPatients, filtersMatch, interactionOf, topicFires, type ResourceChange, type TopicRegistry } from '../model/index.js';
-import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
-import { loadChange } from './load-change.js';
+import { topicFires, type TopicRegistry } from '../model/index.js';
+import { StorageConflict, type Change, type NewEvent, type Store, type SubscriptionRecord } from '../storage/index.js';
+import { loadChanges } from './load-change.js';
+import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
 import type { SettingsCache } from './subscription-settings-cache.js';
 
 /**
  * Tails the committed change log after the fact (writes never wait for it; ARCHITECTURE.md) and
  * turns changes into numbered events. `store.readChanges` never skips a change committed out of
  * order (ADR 0001); each batch's events and the cursor advance are one transaction, so a crash
- * re-reads the batch and records it once. Only subscriptions that could match are looked at:
- * the topics a change of this type fires, then the subscriptions of those topics for the
- * change's patients or for any patient (an index lookup).
+ * re-reads the batch and records it once.
+ *
+ * Round trips are the cost on PostgreSQL, so each is per batch, never per change: the changes
+ * with their versions (one statement), the candidate subscriptions — those of the batch's firing
+ * topics for its patients or for any patient, an index lookup — and the record (one statement).
+ * See README.md "The matcher".
  */
 export interface MatcherDeps {
   store: Store;
@@ -21,9 +25,12 @@ export interface MatcherDeps {
   fhirBase: string;
   metrics?: Metrics;
   batchSize?: number;
+  /** Called as soon as a batch's events are recorded (delivery need not wait for the pass to end). */
+  onRecorded?: () => void;
 }
 
 export const MATCHER_NAME = 'subscriptions';
+const DEFAULT_BATCH = 200;
 
 /** How many events were recorded; `heldBack`: committed changes wait behind an older transaction. */
 export interface MatchOutcome {
@@ -31,59 +38,100 @@ export interface MatchOutcome {
   heldBack: boolean;
 }
 
-/** Matches every change committed so far. */
-export async function matchPending(deps: MatcherDeps): Promise<MatchOutcome> {
-  let recorded = 0;
-  for (;;) {
-    const from = await deps.store.subscriptions.readCursor(MATCHER_NAME);
-    const batch = await deps.store.readChanges(from === '' ? null : from, deps.batchSize ?? 200);
-    if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack: batch.heldBack ?? false };
-    // Read after the batch: a subscription created before one of these changes committed is seen.
-    const concerned = new Set(batch.changes.flatMap((change) => deps.topics.forType(change.resourceType).map((topic) => topic.url)));
-    const liveTopics = await deps.store.subscriptions.liveTopicUrls([...concerned]);
-    const events: NewEvent[] = [];
-    if (liveTopics.size > 0) for (const change of batch.changes) events.push(...(await eventsOf(change, liveTopics, deps)));
-    try {
-      const now = deps.clock.now().getTime();
-      const count = (await deps.store.subscriptions.recordEvents(MATCHER_NAME, from, batch.cursor, events, now)).length;
+export class Matcher {
+  /**
+   * The shared cursor as this matcher last read or moved it; undefined: read it first. Another
+   * process may have moved it since: the record's compare-and-set then refuses the batch and the
+   * cursor is read again — a wasted batch, never a lost or doubled event.
+   */
+  private position: string | undefined;
+  /**
+   * Topics a live subscription was seen for. Only ever trusted to say "someone may listen" (the
+   * candidate lookup after the batch has the last word); a topic not in it is probed, so a
+   * subscription created in another process is never missed. Their types' changes are read with
+   * their versions.
+   */
+  private readonly liveTopics = new Set<string>();
+  private contentTypes: string[] = [];
+
+  constructor(private readonly deps: MatcherDeps) {}
+
+  /** Matches every change committed so far. */
+  async matchPending(): Promise<MatchOutcome> {
+    const limit = this.deps.batchSize ?? DEFAULT_BATCH;
+    let recorded = 0;
+    for (;;) {
+      const from = this.position ??= await this.deps.store.subscriptions.readCursor(MATCHER_NAME);
+      const batch = await this.deps.store.readChanges(from === '' ? null : from, limit, this.contentTypes);
+      const heldBack = batch.heldBack ?? false;
+      if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack };
+      const count = await this.record(from, batch.cursor, await this.eventsOf(batch.changes), batch.changes);
+      if (count === undefined) continue; // another matcher recorded this batch first: read on from where it left
       recorded += count;
-      deps.metrics?.subscriptionEventsRecorded.inc(count);
-      for (const change of batch.changes) deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
-    } catch (error) {
-      // Another process's matcher recorded this batch first: read on from where it left.
-      if (!(error instanceof StorageConflict)) throw error;
+      // A short batch was the end of the log as of its read; a commit since has woken the loop again.
+      if (batch.changes.length < limit) return { recorded, heldBack };
     }
   }
-}
 
-async function eventsOf(change: Change, liveTopics: Set<string>, deps: MatcherDeps): Promise<NewEvent[]> {
-  // Nobody listens to this type's topics: the change is not even read.
-  const topics = deps.topics.forType(change.resourceType).filter((topic) => liveTopics.has(topic.url));
-  if (topics.length === 0) return [];
-  const loaded = await loadChange(deps.store, change, deps.fhirBase);
-  const firing = topics.filter((topic) => topicFires(topic, loaded));
-  if (firing.length === 0) return [];
-  const candidates = await deps.store.subscriptions.candidates(firing.map((t) => t.url), patientsOf(loaded));
-  const state = loaded.current ?? loaded.previous;
-  const events: NewEvent[] = [];
-  for (const candidate of candidates) {
-    // A subscription hears about changes from its creation on, and none after its `end`.
-    if (change.lastUpdated < candidate.createdAt) continue;
-    const { settings, filters } = deps.settings.of(candidate);
-    if (settings.end !== null && change.lastUpdated > settings.end) continue;
-    if (!filters || !state || !filtersMatch(filters, change.resourceType, state)) continue;
-    events.push({
-      subscriptionId: candidate.id, focusType: change.resourceType, focusId: change.id, focusVersion: change.versionId,
-      interaction: interactionOf(loaded), occurredAt: change.lastUpdated,
+  private async eventsOf(changes: readonly Change[]): Promise<NewEvent[]> {
+    const { store, topics } = this.deps;
+    // Topics not known to be live are probed — after the batch was read, so that a subscription
+    // created before one of these changes committed is seen — alongside the candidate lookup.
+    const unknown = [...new Set(changes.flatMap((c) => topics.forType(c.resourceType).map((t) => t.url)))].filter((url) => !this.liveTopics.has(url));
+    const probe = unknown.length > 0 ? store.subscriptions.liveTopicUrls(unknown) : Promise.resolve(new Set<string>());
+    probe.catch(() => undefined); // awaited below; not unhandled if the lookup beside it fails first
+    let firing = await this.firing(changes);
+    let candidates = this.candidates(firing);
+    const live = await probe;
+    if ([...live].some((url) => !this.liveTopics.has(url))) {
+      // A topic's first subscription, seen once per process: the batch is matched again with it.
+      this.learnLive(live);
+      firing = await this.firing(changes);
+      candidates = this.candidates(firing);
+    }
+    return matchBatch(firing, await candidates, (record) => this.deps.settings.of(record));
+  }
+
+  /** The changes for which a topic someone may listen to fires; the others are not even parsed. */
+  private async firing(changes: readonly Change[]): Promise<FiringChange[]> {
+    const { store, topics, fhirBase } = this.deps;
+    const listened = changes.filter((c) => topics.forType(c.resourceType).some((t) => this.liveTopics.has(t.url)));
+    if (listened.length === 0) return [];
+    const loaded = await loadChanges(store, listened, fhirBase);
+    return listened.flatMap((change, i) => {
+      const state = loaded[i]!;
+      const urls = topics.forType(change.resourceType).filter((t) => this.liveTopics.has(t.url) && topicFires(t, state)).map((t) => t.url);
+      return urls.length > 0 ? [{ change, loaded: state, topics: urls, patients: patientsOf(state) }] : [];
     });
   }
-  return events;
-}
 
-function patientsOf(change: ResourceChange): string[] {
-  const ids = new Set<string>();
-  for (const state of [change.previous, change.current]) {
-    if (state) for (const id of compartmentPatients(change.resourceType, state.id, state.index)) ids.add(id);
+  /** One lookup for the batch: subscriptions of its firing topics for any of its patients or for any patient. */
+  private async candidates(firing: FiringChange[]): Promise<SubscriptionRecord[]> {
+    if (firing.length === 0) return [];
+    return this.deps.store.subscriptions.candidates([...new Set(firing.flatMap((f) => f.topics))], [...new Set(firing.flatMap((f) => f.patients))]);
   }
-  return [...ids];
+
+  /** Records the batch; undefined when another matcher moved the cursor first. */
+  private async record(from: string, to: string, events: NewEvent[], changes: readonly Change[]): Promise<number | undefined> {
+    const now = this.deps.clock.now().getTime();
+    let count: number;
+    try {
+      count = (await this.deps.store.subscriptions.recordEvents(MATCHER_NAME, from, to, events, now)).length;
+    } catch (error) {
+      // Refused, or an outcome we cannot know (a dropped connection): the cursor is read again.
+      this.position = undefined;
+      if (error instanceof StorageConflict) return undefined;
+      throw error;
+    }
+    this.position = to;
+    if (count > 0) this.deps.onRecorded?.();
+    this.deps.metrics?.subscriptionEventsRecorded.inc(count);
+    for (const change of changes) this.deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
+    return count;
+  }
+
+  private learnLive(urls: Iterable<string>): void {
+    for (const url of urls) this.liveTopics.add(url);
+    this.contentTypes = [...new Set([...this.liveTopics].flatMap((url) => this.deps.topics.get(url)?.resourceTrigger.map((t) => t.resource) ?? []))];
+  }
 }

@@ -26,13 +26,14 @@ export const WITHHELD_REASON = 'its focus is outside what the grant allows now';
  */
 export async function notificationEvents(ctx: ContentContext, topicUrl: string, events: EventRecord[], content: PayloadContent): Promise<NotificationEvent[]> {
   const shape = ctx.topics.get(topicUrl)?.notificationShape ?? [];
+  const focuses = await focusContents(ctx.store, events);
   const result: NotificationEvent[] = [];
   for (const event of events) {
     const notification: NotificationEvent = {
       eventNumber: event.eventNumber, timestamp: event.occurredAt, interaction: event.interaction,
       focus: { resourceType: event.focusType, id: event.focusId, versionId: event.focusVersion },
     };
-    const version = await focusContent(ctx.store, event);
+    const version = focuses.get(keyOf(event.focusType, event.focusId, event.focusVersion));
     if (!version || !(await visible(ctx, version.resource, version.lastUpdated))) {
       result.push({ ...notification, withheld: WITHHELD_REASON });
       continue;
@@ -47,12 +48,25 @@ export async function notificationEvents(ctx: ContentContext, topicUrl: string, 
   return result;
 }
 
-/** The event's version; for a deletion, the version it deleted (what the focus was). */
-async function focusContent(store: Store, event: EventRecord): Promise<{ resource: Resource; lastUpdated: number } | undefined> {
-  let version: ResourceVersion | undefined = await store.readVersion(event.focusType, event.focusId, event.focusVersion);
-  if (version && version.json === null && version.versionId > 1) version = await store.readVersion(event.focusType, event.focusId, version.versionId - 1);
-  return version?.json ? { resource: JSON.parse(version.json) as Resource, lastUpdated: version.lastUpdated } : undefined;
+/**
+ * Each event's version by `keyOf` its focus; for a deletion, the version it deleted (what the
+ * focus was). One read for the notification (two when it has deletions), not one per event.
+ */
+async function focusContents(store: Store, events: EventRecord[]): Promise<Map<string, { resource: Resource; lastUpdated: number }>> {
+  const byKey = (versions: ResourceVersion[]) => new Map(versions.map((v) => [keyOf(v.resourceType, v.id, v.versionId), v]));
+  const keys = events.map((e) => ({ resourceType: e.focusType, id: e.focusId, versionId: e.focusVersion }));
+  const read = byKey(await store.readVersions(keys));
+  const deleted = [...read.values()].filter((v) => v.json === null && v.versionId > 1);
+  const before = byKey(await store.readVersions(deleted.map((v) => ({ resourceType: v.resourceType, id: v.id, versionId: v.versionId - 1 }))));
+  const contents = new Map<string, { resource: Resource; lastUpdated: number }>();
+  for (const [key, version] of read) {
+    const shown = version.json === null && version.versionId > 1 ? before.get(keyOf(version.resourceType, version.id, version.versionId - 1)) : version;
+    if (shown?.json) contents.set(key, { resource: JSON.parse(shown.json) as Resource, lastUpdated: shown.lastUpdated });
+  }
+  return contents;
 }
+
+const keyOf = (resourceType: string, id: string, versionId: number) => `${resourceType}/${id}/${versionId}`;
 
 async function visible(ctx: ContentContext, resource: Resource, lastUpdated: number): Promise<boolean> {
   const visibility = seeable(ctx.access, resource.resourceType, { now: ctx.now, localBase: ctx.fhirBase });

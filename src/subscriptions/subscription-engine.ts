@@ -9,7 +9,7 @@ import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { deliverRound } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
-import { matchPending } from './matcher.js';
+import { Matcher } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
 import type { NotificationSigner } from './sign-notification.js';
@@ -78,6 +78,7 @@ export class SubscriptionEngine {
   private lastGrantSweep = 0;
   /** 0, or how soon the matcher looks again for changes held back (doubling while they are). */
   private heldBackRetryMs = 0;
+  private readonly matcher: Matcher;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -87,6 +88,9 @@ export class SubscriptionEngine {
     this.otherProcesses = new CrossProcessWake(deps.store.signals, deps.log, () => this.matchWake.wake());
     if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
     this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
+    // Delivery is woken by each recorded batch, not at the end of the matcher's pass.
+    this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,
+      fhirBase: this.options.fhirBase, onRecorded: () => this.deliverWake.wake(), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -244,11 +248,7 @@ export class SubscriptionEngine {
 
   /** One matcher pass over everything committed so far. */
   async matchOnce(): Promise<number> {
-    const { recorded, heldBack } = await matchPending({
-      store: this.deps.store, topics: this.topics, settings: this.settings, clock: this.deps.clock, log: this.deps.log, fhirBase: this.options.fhirBase,
-      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
-    });
-    if (recorded > 0) this.deliverWake.wake();
+    const { recorded, heldBack } = await this.matcher.matchPending();
     // A change held back behind an older transaction (PostgreSQL) is looked for again soon, backing
     // off to the poll: the transaction that holds it back may commit without announcing anything.
     this.heldBackRetryMs = heldBack ? Math.min(this.options.pollMs, this.heldBackRetryMs === 0 ? HELD_BACK_FIRST_RETRY_MS : this.heldBackRetryMs * 2) : 0;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { SearchRequest } from '../../model/index.js';
-import type { ChangeBatch, HistoryQuery, Store, StoreTransaction } from '../store.js';
-import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
+import type { ChangeBatch, HistoryQuery, Store, StoreTransaction, VersionKey } from '../store.js';
+import { changeOf } from '../sql/change-rows.js';
+import { readCurrent, readHistory, readVersion, readVersions } from '../sql/sql-reads.js';
 import { explainPostgres } from '../sql/explain-plan.js';
 import { runSearch, searchStatement } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
@@ -146,28 +147,42 @@ export class PostgresStore implements Store {
    * (xid, seq) order and only rows of transactions older than the snapshot's xmin — every one of
    * them finished — are returned; a writer still in flight has xid ≥ xmin, so its rows, and every
    * row after them, wait until it ends. The cursor is the last (xid, seq) returned.
+   * One statement, one snapshot: the batch, its versions (for `contentTypes`) and whether
+   * committed rows wait behind a running transaction — the matcher's round trips are its latency.
    */
-  async readChanges(cursor: string | null, limit: number): Promise<ChangeBatch> {
+  async readChanges(cursor: string | null, limit: number, contentTypes: readonly string[] = []): Promise<ChangeBatch> {
     const [xid, seq] = cursor === null ? ['0', '0'] : cursor.split(':');
     if (!/^\d+$/.test(xid ?? '') || !/^\d+$/.test(seq ?? '')) throw new StorageBadQuery('invalid change cursor');
-    const result = await this.pool.query(`SELECT seq, xid::text AS xid, resource_type, id, version_id, deleted, last_updated
-      FROM resource_versions
-      WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY xid, seq LIMIT $3`, [xid, seq, limit]).catch((error: unknown) => { throw normalizePostgresError(error); });
-    const rows = result.rows as Record<string, unknown>[];
+    // A row at or above xmin comes after the cursor (whose xid was below an earlier, never higher, xmin):
+    // it is committed (this snapshot sees it) and held back by an older transaction still running.
+    const result = await this.pool.query(`WITH snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+      batch AS (SELECT seq, xid, resource_type, id, version_id, deleted, last_updated,
+          CASE WHEN resource_type = ANY($4::text[]) THEN content END AS content
+        FROM resource_versions
+        WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < (SELECT xmin FROM snap)
+        ORDER BY xid, seq LIMIT $3)
+      SELECT EXISTS (SELECT 1 FROM resource_versions WHERE xid >= (SELECT xmin FROM snap) AND (xid, seq) > ($1::xid8, $2::bigint)) AS held_back,
+        b.seq, b.xid::text AS xid, b.resource_type, b.id, b.version_id, b.deleted, b.last_updated, b.content,
+        p.version_id AS previous_version_id, p.last_updated AS previous_last_updated, p.deleted AS previous_deleted, p.content AS previous_content
+      FROM (SELECT 1) AS one
+      LEFT JOIN batch b ON true
+      LEFT JOIN resource_versions p ON b.resource_type = ANY($4::text[])
+        AND p.resource_type = b.resource_type AND p.id = b.id AND p.version_id = b.version_id - 1
+      ORDER BY b.xid, b.seq`, [xid, seq, limit, contentTypes]).catch((error: unknown) => { throw normalizePostgresError(error); });
+    const all = result.rows as Record<string, unknown>[];
+    const rows = all.filter((row) => row.seq !== null);
     const last = rows[rows.length - 1];
-    const [lastXid, lastSeq] = last ? [String(last.xid), String(last.seq)] : [xid!, seq!];
-    // Fewer rows than asked: any row still after the last one is held back by an older transaction.
-    const heldBack = rows.length < limit && (await this.pool.query(`SELECT 1 FROM resource_versions WHERE (xid, seq) > ($1::xid8, $2::bigint) LIMIT 1`,
-      [lastXid, lastSeq]).catch((error: unknown) => { throw normalizePostgresError(error); })).rowCount! > 0;
+    const withContent = new Set(contentTypes);
     return {
-      heldBack,
-      changes: rows.map((row) => ({
-        resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
-        deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
-      })),
+      // Fewer rows than asked: any row still after the last one is held back by an older transaction.
+      heldBack: rows.length < limit && all[0]?.held_back === true,
+      changes: rows.map((row) => changeOf(row, withContent.has(String(row.resource_type)))),
       cursor: last ? `${String(last.xid)}:${String(last.seq)}` : cursor,
     };
+  }
+
+  readVersions(keys: readonly VersionKey[]) {
+    return readVersions(this.db, keys);
   }
 
   async isEmpty(): Promise<boolean> {

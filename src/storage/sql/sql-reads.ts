@@ -1,7 +1,7 @@
-import type { HistoryQuery, Page, ResourceVersion } from '../store.js';
+import type { HistoryQuery, Page, ResourceVersion, VersionKey } from '../store.js';
 import { StorageBadQuery } from '../storage-errors.js';
 import type { SqlExecutor } from './sql-executor.js';
-import { all, raw, sql, type Sql } from './sql-fragment.js';
+import { all, any, raw, sql, type Sql } from './sql-fragment.js';
 import { toVersion, VERSION_COLUMNS } from './version-rows.js';
 
 /** Reads shared by both engines: the SQL is the same, only the executor differs. */
@@ -15,6 +15,20 @@ export async function readVersion(db: SqlExecutor, resourceType: string, id: str
   const rows = await db.query(sql`SELECT ${raw(VERSION_COLUMNS)} FROM resource_versions
     WHERE resource_type = ${resourceType} AND id = ${id} AND version_id = ${versionId}`);
   return rows[0] ? toVersion(rows[0]) : undefined;
+}
+
+/** Keys per statement: a bound on its parameters (SQLite allows 32,766) and on its plan's size. */
+const VERSIONS_PER_STATEMENT = 300;
+
+/** The versions that exist among `keys`, in no particular order; each probe is a unique-index lookup. */
+export async function readVersions(db: SqlExecutor, keys: readonly VersionKey[]): Promise<ResourceVersion[]> {
+  const found: ResourceVersion[] = [];
+  for (let i = 0; i < keys.length; i += VERSIONS_PER_STATEMENT) {
+    const probes = keys.slice(i, i + VERSIONS_PER_STATEMENT)
+      .map((k) => sql`(resource_type = ${k.resourceType} AND id = ${k.id} AND version_id = ${k.versionId})`);
+    found.push(...(await db.query(sql`SELECT ${raw(VERSION_COLUMNS)} FROM resource_versions WHERE ${any(probes)}`)).map(toVersion));
+  }
+  return found;
 }
 
 /** Newest first; the cursor is the last seq seen, so pages stay stable while writes continue. */

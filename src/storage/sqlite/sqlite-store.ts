@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchRequest } from '../../model/index.js';
-import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionWrite } from '../store.js';
-import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
+import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionKey, VersionWrite } from '../store.js';
+import { changeOf } from '../sql/change-rows.js';
+import { readCurrent, readHistory, readVersion, readVersions } from '../sql/sql-reads.js';
 import { explainSqlite } from '../sql/explain-plan.js';
 import { runSearch, searchStatement } from '../sql/run-search.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   private writeVersion: ((write: VersionWrite) => void) | undefined;
   private readonly commits: GroupCommit;
   private readonly checkpointer: WalCheckpointer | undefined;
+  private readChangesStatement: Database.Statement | undefined;
   private closed = false;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
@@ -151,19 +153,30 @@ export class SqliteStore implements Store {
     };
   }
 
-  async readChanges(cursor: string | null, limit: number): Promise<ChangeBatch> {
+  async readChanges(cursor: string | null, limit: number, contentTypes: readonly string[] = []): Promise<ChangeBatch> {
     const after = cursor === null ? 0 : Number(cursor);
     if (!Number.isSafeInteger(after)) throw new StorageBadQuery('invalid change cursor');
-    const rows = guard(() => this.reader.prepare(`SELECT seq, resource_type, id, version_id, deleted, last_updated
-      FROM resource_versions WHERE seq > ? ORDER BY seq LIMIT ?`).all(after, limit)) as Record<string, unknown>[];
+    // The types as one JSON parameter: one statement text, prepared once, whatever the types.
+    const rows = guard(() => {
+      this.readChangesStatement ??= this.reader.prepare(`SELECT v.seq, v.resource_type, v.id, v.version_id, v.deleted, v.last_updated,
+          CASE WHEN t.value IS NOT NULL THEN v.content END AS content,
+          p.version_id AS previous_version_id, p.last_updated AS previous_last_updated, p.deleted AS previous_deleted, p.content AS previous_content
+        FROM resource_versions v
+        LEFT JOIN json_each(?) t ON t.value = v.resource_type
+        LEFT JOIN resource_versions p ON t.value IS NOT NULL AND p.resource_type = v.resource_type AND p.id = v.id AND p.version_id = v.version_id - 1
+        WHERE v.seq > ? ORDER BY v.seq LIMIT ?`);
+      return this.readChangesStatement.all(JSON.stringify([...new Set(contentTypes)]), after, limit);
+    }) as Record<string, unknown>[];
     const last = rows[rows.length - 1];
+    const withContent = new Set(contentTypes);
     return {
-      changes: rows.map((row) => ({
-        resourceType: String(row.resource_type), id: String(row.id), versionId: Number(row.version_id),
-        deleted: Number(row.deleted) === 1, lastUpdated: Number(row.last_updated),
-      })),
+      changes: rows.map((row) => changeOf(row, withContent.has(String(row.resource_type)))),
       cursor: last ? String(last.seq) : cursor,
     };
+  }
+
+  async readVersions(keys: readonly VersionKey[]) {
+    return readVersions(this.readDb, keys);
   }
 
   async isEmpty(): Promise<boolean> {
