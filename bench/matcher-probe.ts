@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { OPEN_ACCESS } from '../src/access/index.js';
  * the engine ran, by kind, per change.
  *
  *   node --import tsx bench/matcher-probe.ts [sqlite|postgres] [writes/s] [seconds]
+ *   node --import tsx bench/matcher-probe.ts postgres batch [changes]   (one matcher pass over a backlog)
  */
 const engineName = process.argv[2] ?? 'postgres';
 const rate = Number(process.argv[3] ?? 200);
@@ -46,13 +48,18 @@ const KINDS: [string, RegExp][] = [
   ['signals: NOTIFY', /pg_notify|^NOTIFY/],
 ];
 
+/** Who runs a statement: the matcher's pass, a delivery round, or the writers (set around each). */
+const role = new AsyncLocalStorage<string>();
 const counts = new Map<string, { n: number; ms: number }>();
-function count(text: string, ms: number): void {
+const byRole = new Map<string, number>();
+function count(text: string, ms: number, who: string): void {
   const kind = KINDS.find(([, re]) => re.test(text))?.[0] ?? `other: ${text.replace(/\s+/g, ' ').slice(0, 60)}`;
   const c = counts.get(kind) ?? { n: 0, ms: 0 };
   c.n++;
   c.ms += ms;
   counts.set(kind, c);
+  const key = kind.startsWith('signals') ? 'signals' : who;
+  byRole.set(key, (byRole.get(key) ?? 0) + 1);
 }
 
 // PostgreSQL: every statement of every pooled client goes through Client#query.
@@ -61,18 +68,19 @@ const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   const first = args[0] as string | { text?: string };
   const text = typeof first === 'string' ? first : first?.text ?? '';
   const started = performance.now();
+  const who = role.getStore() ?? 'other';
   // Pool#query calls Client#query with a callback; a client in a transaction, without.
   const callback = args[args.length - 1];
   if (typeof callback === 'function') {
     args[args.length - 1] = (...results: unknown[]) => {
-      count(text, performance.now() - started);
+      count(text, performance.now() - started, who);
       return (callback as (...r: unknown[]) => unknown)(...results);
     };
     return original.apply(this, args);
   }
   const result = original.apply(this, args);
   if (result && typeof (result as Promise<unknown>).then === 'function') {
-    void (result as Promise<unknown>).then(() => count(text, performance.now() - started), () => count(text, performance.now() - started));
+    void (result as Promise<unknown>).then(() => count(text, performance.now() - started, who), () => count(text, performance.now() - started, who));
   }
   return result;
 };
@@ -157,6 +165,11 @@ async function main(): Promise<void> {
       return { ok: true, statusCode: 200, latencyMs: 0, error: null };
     },
   });
+  // The engine's two loops call these; the rounds deliverOnce starts inherit its role.
+  const matchOnce = engine.matchOnce.bind(engine);
+  engine.matchOnce = () => role.run('matcher', matchOnce);
+  const deliverOnce = engine.deliverOnce.bind(engine);
+  engine.deliverOnce = () => role.run('delivery', deliverOnce);
   engine.start();
   await engine.listening();
   const patient = newId();
@@ -170,8 +183,23 @@ async function main(): Promise<void> {
   for (let i = 0; i < 2; i++) await engine.onSubscriptionWritten(newId(), await engine.validateSubscription(subscription, OPEN_ACCESS));
   await new Promise((resolve) => setTimeout(resolve, 500)); // handshakes
   counts.clear();
+  byRole.clear();
   notifications = 0;
 
+  if (process.argv[3] === 'batch') {
+    // One matcher pass over a backlog of n changes (creates, then updates of them): its statements.
+    const n = Number(process.argv[4] ?? 50);
+    await engine.stop();
+    for (let i = 0; i < n; i++) await role.run('write', () => write(store, condition(`b${i % Math.ceil(n / 2)}`, patient)));
+    counts.clear();
+    byRole.clear();
+    const recorded = await engine.matchOnce();
+    console.log(`${engineName}: one matcher pass over ${n} changes (${recorded} events): ${byRole.get('matcher') ?? 0} statements`);
+    for (const [kind, c] of [...counts].sort((a, b) => b[1].n - a[1].n)) console.log(`  ${kind.padEnd(40)} ${String(c.n).padStart(6)}`);
+    await store.close();
+    await database.drop();
+    return;
+  }
   const total = rate * seconds;
   const committed = new Map<string, number>();
   const writes: Promise<void>[] = [];
@@ -180,7 +208,7 @@ async function main(): Promise<void> {
     const wait = start + (i * 1000) / rate - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const id = newId();
-    writes.push(write(store, condition(id, patient)).then(() => {
+    writes.push(role.run('write', () => write(store, condition(id, patient))).then(() => {
       committed.set(id, performance.now());
       engine.notifyCommitted();
     }));
@@ -203,8 +231,8 @@ async function main(): Promise<void> {
     for (const [kind, c] of [...counts].sort((a, b) => b[1].n - a[1].n)) {
       console.log(`  ${kind.padEnd(40)} ${String(c.n).padStart(6)}  ${(c.n / total).toFixed(2).padStart(6)}  ${(c.ms / c.n).toFixed(2)}`);
     }
-    const all = [...counts].filter(([k]) => !k.startsWith('write:') && !k.startsWith('signals')).reduce((n, [, c]) => n + c.n, 0);
-    console.log(`  engine statements per change (writes and NOTIFY excluded; BEGIN/COMMIT included, also the writers'): ${(all / total).toFixed(2)}`);
+    const per = (who: string) => ((byRole.get(who) ?? 0) / total).toFixed(2);
+    console.log(`statements per change (BEGIN/COMMIT included): matcher ${per('matcher')}, delivery ${per('delivery')}, writers ${per('write')}, NOTIFY ${per('signals')}, other ${per('other')}`);
   }
   await engine.stop();
   await store.close();

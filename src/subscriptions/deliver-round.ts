@@ -60,6 +60,10 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
       lastSentAt: null, nextAttemptAt: null, continueIfPending: false });
   };
 
+  // Read beside the grant check rather than after it: one round trip fewer before the send
+  // (unused by a handshake or when the grant is dead).
+  const upcoming = deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
+  upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
   if (!authority.alive) return turnOff(authority.reason);
@@ -72,7 +76,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   if (needsHandshake) type = 'handshake';
   else {
-    events = await deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
+    events = await upcoming;
     if (events.length > 0) type = 'event-notification';
     else if (heartbeatAfter(record.lastSentAt) !== null && now >= heartbeatAfter(record.lastSentAt)!) type = 'heartbeat';
     else {

@@ -78,18 +78,27 @@ export class Matcher {
     // Topics not known to be live are probed — after the batch was read, so that a subscription
     // created before one of these changes committed is seen — alongside the candidate lookup.
     const unknown = [...new Set(changes.flatMap((c) => topics.forType(c.resourceType).map((t) => t.url)))].filter((url) => !this.liveTopics.has(url));
-    const probe = unknown.length > 0 ? store.subscriptions.liveTopicUrls(unknown) : Promise.resolve(new Set<string>());
-    probe.catch(() => undefined); // awaited below; not unhandled if the lookup beside it fails first
-    let firing = await this.firing(changes);
-    let candidates = this.candidates(firing);
-    const live = await probe;
+    const [live, known] = await Promise.all([
+      unknown.length > 0 ? store.subscriptions.liveTopicUrls(unknown) : new Set<string>(),
+      this.lookUp(changes),
+    ]);
+    let { firing, candidates } = known;
     if ([...live].some((url) => !this.liveTopics.has(url))) {
-      // A topic's first subscription, seen once per process: the batch is matched again with it.
+      // A topic's first subscription, seen once per process: the batch is looked up again with it.
       this.learnLive(live);
-      firing = await this.firing(changes);
-      candidates = this.candidates(firing);
+      ({ firing, candidates } = await this.lookUp(changes));
     }
-    return matchBatch(firing, await candidates, (record) => this.deps.settings.of(record));
+    return matchBatch(firing, candidates, (record) => this.deps.settings.of(record));
+  }
+
+  /** The batch's firing changes and, in one lookup, the subscriptions that could hear them. */
+  private async lookUp(changes: readonly Change[]): Promise<{ firing: FiringChange[]; candidates: SubscriptionRecord[] }> {
+    const firing = await this.firing(changes);
+    if (firing.length === 0) return { firing, candidates: [] };
+    // Subscriptions of its firing topics for any of its patients or for any patient (an index lookup).
+    const candidates = await this.deps.store.subscriptions.candidates([...new Set(firing.flatMap((f) => f.topics))],
+      [...new Set(firing.flatMap((f) => f.patients))]);
+    return { firing, candidates };
   }
 
   /** The changes for which a topic someone may listen to fires; the others are not even parsed. */
@@ -103,12 +112,6 @@ export class Matcher {
       const urls = topics.forType(change.resourceType).filter((t) => this.liveTopics.has(t.url) && topicFires(t, state)).map((t) => t.url);
       return urls.length > 0 ? [{ change, loaded: state, topics: urls, patients: patientsOf(state) }] : [];
     });
-  }
-
-  /** One lookup for the batch: subscriptions of its firing topics for any of its patients or for any patient. */
-  private async candidates(firing: FiringChange[]): Promise<SubscriptionRecord[]> {
-    if (firing.length === 0) return [];
-    return this.deps.store.subscriptions.candidates([...new Set(firing.flatMap((f) => f.topics))], [...new Set(firing.flatMap((f) => f.patients))]);
   }
 
   /** Records the batch; undefined when another matcher moved the cursor first. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { StoreTransaction } from '../../src/storage/index.js';
+import type { Change, StoreTransaction } from '../../src/storage/index.js';
 import { testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
 
@@ -85,6 +85,40 @@ for (const engine of testEngines()) {
       seen.push(...(await readAll(cursor)).ids);
       assert.equal(seen.length, new Set(seen).size, 'no change is delivered twice');
       assert.deepEqual([...seen].sort(), [...expected].sort());
+    });
+
+    test('changes of the types asked for come with their version and the one before, read by the same statement', async () => {
+      const start = await readAll(null);
+      const version = (type: string, id: string, versionId: number, json: string | null) => testStore().transaction((tx) => tx.writeVersion({
+        resourceType: type, id, versionId, lastUpdated: 1000 + versionId, json, index: null,
+      }));
+      await version('Basic', 'v', 1, '{"n":1}');
+      await version('Basic', 'v', 2, '{"n":2}');
+      await version('Basic', 'v', 3, null);
+      await version('Basic', 'v', 4, '{"n":4}');
+      await version('Patient', 'q', 1, '{"p":1}');
+      const changes: Change[] = [];
+      for (let cursor = start.cursor, waits = 0; changes.length < 5 && waits < 2000; waits++) {
+        const batch = await testStore().readChanges(cursor, 100, ['Basic']);
+        changes.push(...batch.changes);
+        cursor = batch.cursor;
+        if (changes.length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const shown = changes.map((c) => [c.versionId, c.versions?.previous?.json, c.versions?.current?.json]);
+      assert.deepEqual(shown, [
+        [1, undefined, '{"n":1}'], // create: none before
+        [2, '{"n":1}', '{"n":2}'],
+        [3, '{"n":2}', null], // deletion: its tombstone
+        [4, null, '{"n":4}'], // re-created after a deletion: the tombstone before
+        [1, undefined, undefined], // a type not asked for: no content read
+      ]);
+      assert.equal(changes[3]!.versions?.previous?.deleted, true);
+      assert.equal(changes[4]!.versions, undefined);
+
+      const read = await testStore().readVersions([{ resourceType: 'Basic', id: 'v', versionId: 2 }, { resourceType: 'Patient', id: 'q', versionId: 1 },
+        { resourceType: 'Basic', id: 'v', versionId: 9 }]);
+      assert.deepEqual(read.map((v) => `${v.resourceType}/${v.id}/${v.versionId} ${v.json}`).sort(), ['Basic/v/2 {"n":2}', 'Patient/q/1 {"p":1}']);
+      assert.deepEqual(await testStore().readVersions([]), []);
     });
   });
 }

@@ -92,4 +92,48 @@ for (const engine of testEngines()) {
       assert.equal(await records().deleteSubscription('s1'), false);
     });
   });
+
+  describe(`a batch of events in one record [${engine}]`, () => {
+    const store = useTestStore(engine);
+    const records = () => store().subscriptions;
+
+    it('numbers each subscription\'s events on from its counter, in the order given; a deleted subscription\'s are dropped', async () => {
+      for (const id of ['a', 'b', 'gone']) await records().insertSubscription(subscription(id));
+      await records().recordEvents('m', '', 'c1', [event('a', 'x')], 1000);
+      await records().deleteSubscription('gone');
+      const batch = [event('b', '1'), event('a', '1'), event('gone', '1'), event('a', '2'), event('b', '2'), event('a', '3')];
+      const recorded = await records().recordEvents('m', 'c1', 'c2', batch, 2000);
+      assert.deepEqual(recorded.map((e) => `${e.subscriptionId}#${e.eventNumber}:${e.focusId}`), ['b#1:1', 'a#2:1', 'a#3:2', 'b#2:2', 'a#4:3']);
+      assert.deepEqual((await records().eventsAfter('a', 0, 10)).map((e) => `${e.eventNumber}:${e.focusId}:${e.recordedAt}`), ['1:x:1000', '2:1:2000', '3:2:2000', '4:3:2000']);
+      assert.equal((await records().getSubscription('b'))?.eventsSinceStart, 2);
+      assert.equal(await records().readCursor('m'), 'c2');
+      // A batch without events still moves the cursor.
+      assert.deepEqual(await records().recordEvents('m', 'c2', 'c3', [], 2100), []);
+      assert.equal(await records().readCursor('m'), 'c3');
+    });
+
+    it('wakes an idle active subscription at once; one backing off keeps its time', async () => {
+      await records().insertSubscription(subscription('idle', { status: 'active' }));
+      await records().insertSubscription(subscription('failing', { status: 'active' }));
+      const claimed = await records().claimDue(3000, 3500, 10);
+      for (const s of claimed.filter((c) => c.id === 'idle' || c.id === 'failing')) {
+        await records().finishDelivery(s.id, { status: s.id === 'idle' ? 'active' : 'error', error: null, failingSince: null, failures: s.id === 'idle' ? 0 : 1,
+          lastDelivered: 0, lastSentAt: null, nextAttemptAt: s.id === 'idle' ? null : 9000, continueIfPending: false, claimedStatus: s.status, now: 3100 });
+      }
+      await records().recordEvents('m', 'c3', 'c4', [event('idle', 'w'), event('failing', 'w')], 4000);
+      assert.equal((await records().getSubscription('idle'))?.nextAttemptAt, 4000);
+      assert.equal((await records().getSubscription('failing'))?.nextAttemptAt, 9000);
+    });
+
+    it('two matchers from one position, also the very first: one records, the other is refused and records nothing', async () => {
+      for (const [matcher, from, to] of [['first', '', 'f1'], ['m', 'c4', 'c5']] as const) {
+        const tries = await Promise.allSettled([0, 1].map(() => records().recordEvents(matcher, from, to, [event('b', `race-${matcher}`)], 5000)));
+        assert.equal(tries.filter((t) => t.status === 'fulfilled').length, 1, `${matcher}: one wins`);
+        const refused = tries.find((t) => t.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(refused.reason instanceof StorageConflict, String(refused.reason));
+        assert.equal(await records().readCursor(matcher), to);
+      }
+      assert.deepEqual((await records().eventsAfter('b', 2, 10)).map((e) => `${e.eventNumber}:${e.focusId}`), ['3:race-first', '4:race-m']);
+    });
+  });
 }
