@@ -36,6 +36,7 @@ const KINDS: [string, RegExp][] = [
   ['record: all in one', /WITH moved AS/],
   ['matcher: readCursor', /SELECT position FROM subscription_matcher_cursors/],
   ['matcher: liveTopicUrls', /AS url WHERE EXISTS/],
+  ['matcher: candidates and live topics', /AS live_topic/],
   ['matcher: versions', /FROM resource_versions/],
   ['matcher: candidates', /SELECT \* FROM subscriptions WHERE topic_url IN/],
   ['record: cursor', /subscription_matcher_cursors/],

@@ -1,6 +1,6 @@
 import type { Clock, Logger, Metrics } from '../base/index.js';
 import { topicFires, type TopicRegistry } from '../model/index.js';
-import { StorageConflict, type Change, type NewEvent, type Store, type SubscriptionRecord } from '../storage/index.js';
+import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
 import { loadChanges } from './load-change.js';
 import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
 import type { SettingsCache } from './subscription-settings-cache.js';
@@ -75,30 +75,20 @@ export class Matcher {
 
   private async eventsOf(changes: readonly Change[]): Promise<NewEvent[]> {
     const { store, topics } = this.deps;
-    // Topics not known to be live are probed — after the batch was read, so that a subscription
-    // created before one of these changes committed is seen — alongside the candidate lookup.
-    const unknown = [...new Set(changes.flatMap((c) => topics.forType(c.resourceType).map((t) => t.url)))].filter((url) => !this.liveTopics.has(url));
-    const [live, known] = await Promise.all([
-      unknown.length > 0 ? store.subscriptions.liveTopicUrls(unknown) : new Set<string>(),
-      this.lookUp(changes),
-    ]);
-    let { firing, candidates } = known;
-    if ([...live].some((url) => !this.liveTopics.has(url))) {
+    // Topics not known to be live are probed by the candidates' statement — after the batch was
+    // read, so that a subscription created before one of these changes committed is seen.
+    const unknown = unique(changes.flatMap((c) => topics.forType(c.resourceType).map((t) => t.url))).filter((url) => !this.liveTopics.has(url));
+    let firing = await this.firing(changes);
+    if (firing.length === 0 && unknown.length === 0) return [];
+    const found = await store.subscriptions.lookUpCandidates(unique(firing.flatMap((f) => f.topics)), unique(firing.flatMap((f) => f.patients)), unknown);
+    let candidates = found.candidates;
+    if (found.live.size > 0) {
       // A topic's first subscription, seen once per process: the batch is looked up again with it.
-      this.learnLive(live);
-      ({ firing, candidates } = await this.lookUp(changes));
+      this.learnLive(found.live);
+      firing = await this.firing(changes);
+      candidates = await store.subscriptions.candidates(unique(firing.flatMap((f) => f.topics)), unique(firing.flatMap((f) => f.patients)));
     }
     return matchBatch(firing, candidates, (record) => this.deps.settings.of(record));
-  }
-
-  /** The batch's firing changes and, in one lookup, the subscriptions that could hear them. */
-  private async lookUp(changes: readonly Change[]): Promise<{ firing: FiringChange[]; candidates: SubscriptionRecord[] }> {
-    const firing = await this.firing(changes);
-    if (firing.length === 0) return { firing, candidates: [] };
-    // Subscriptions of its firing topics for any of its patients or for any patient (an index lookup).
-    const candidates = await this.deps.store.subscriptions.candidates([...new Set(firing.flatMap((f) => f.topics))],
-      [...new Set(firing.flatMap((f) => f.patients))]);
-    return { firing, candidates };
   }
 
   /** The changes for which a topic someone may listen to fires; the others are not even parsed. */
@@ -138,3 +128,5 @@ export class Matcher {
     this.contentTypes = [...new Set([...this.liveTopics].flatMap((url) => this.deps.topics.get(url)?.resourceTrigger.map((t) => t.resource) ?? []))];
   }
 }
+
+const unique = (values: string[]) => [...new Set(values)];

@@ -106,6 +106,8 @@ export interface SubscriptionRecords {
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */
   liveTopicUrls(topicUrls: string[]): Promise<Set<string>>;
+  /** `candidates(topicUrls, patientIds)` and `liveTopicUrls(probe)` in one statement: the matcher's one lookup per batch. */
+  lookUpCandidates(topicUrls: string[], patientIds: string[], probe: string[]): Promise<{ candidates: SubscriptionRecord[]; live: Set<string> }>;
 
   /** The matcher's position in the change log ('' = from the start). */
   readCursor(matcher: string): Promise<string>;

@@ -38,6 +38,25 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     });
   };
 
+  // The candidates (an index lookup on topic and patient), then for each probed topic its first
+  // live subscription, if any, marked with `live_topic` (a probe stops at its first row rather than
+  // counting every subscription) — one UNION ALL, one round trip.
+  const lookUp = async (topicUrls: string[], patientIds: string[], probe: string[]) => {
+    const branches: Sql[] = [];
+    if (topicUrls.length > 0) {
+      const patients = patientIds.length > 0 ? sql` OR s.patient_key IN (${join(patientIds.map((p) => sql`${p}`), ', ')})` : raw('');
+      branches.push(sql`SELECT CAST(NULL AS TEXT) AS live_topic, s.* FROM subscriptions s
+        WHERE s.topic_url IN (${join(topicUrls.map((t) => sql`${t}`), ', ')}) AND (s.patient_key IS NULL${patients}) AND s.status <> 'off'`);
+    }
+    probe.forEach((url, i) => branches.push(sql`SELECT * FROM (SELECT CAST(${url} AS TEXT) AS live_topic, s.* FROM subscriptions s
+      WHERE s.topic_url = ${url} AND s.status <> 'off' LIMIT 1) AS ${raw(`probe_${i}`)}`));
+    const rows = branches.length > 0 ? await db.read.query(join(branches, ' UNION ALL ')) : [];
+    return {
+      candidates: rows.filter((r) => r.live_topic === null).map(subscriptionOf),
+      live: new Set(rows.filter((r) => r.live_topic !== null).map((r) => String(r.live_topic))),
+    };
+  };
+
   return {
     insertSubscription: async (s) => {
       await db.atomically((tx) => tx.query(sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
@@ -72,19 +91,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       return (await tx.query(sql`DELETE FROM subscriptions WHERE id = ${id} RETURNING id`)).length > 0;
     }),
 
-    candidates: (topicUrls, patientIds) => {
-      if (topicUrls.length === 0) return Promise.resolve([]);
-      const topics = join(topicUrls.map((t) => sql`${t}`), ', ');
-      const patients = patientIds.length > 0 ? sql` OR patient_key IN (${join(patientIds.map((p) => sql`${p}`), ', ')})` : raw('');
-      return list(sql`SELECT * FROM subscriptions WHERE topic_url IN (${topics}) AND (patient_key IS NULL${patients}) AND status <> 'off'`);
-    },
-
-    // One existence probe per topic (each stops at its first live row) rather than a DISTINCT over every subscription.
-    liveTopicUrls: async (topicUrls) => {
-      if (topicUrls.length === 0) return new Set();
-      const probes = topicUrls.map((url) => sql`SELECT CAST(${url} AS TEXT) AS url WHERE EXISTS (SELECT 1 FROM subscriptions WHERE topic_url = ${url} AND status <> 'off')`);
-      return new Set((await db.read.query(join(probes, ' UNION ALL '))).map((r) => String(r.url)));
-    },
+    candidates: async (topicUrls, patientIds) => (await lookUp(topicUrls, patientIds, [])).candidates,
+    liveTopicUrls: async (topicUrls) => (await lookUp([], [], topicUrls)).live,
+    lookUpCandidates: (topicUrls, patientIds, probe) => lookUp(topicUrls, patientIds, probe),
 
     readCursor: async (matcher) => {
       const row = (await db.read.query(sql`SELECT position FROM subscription_matcher_cursors WHERE name = ${matcher}`))[0];
