@@ -76,7 +76,8 @@ export function fhirContextOf(services: Services): FhirContext {
   const fhirBase = fhirBaseOf(config);
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
-    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
+    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs,
+      review: store.review }),
     extensions: mergeExtensions(subscriptionExtensions(services.subscriptions, services.websockets), consentExtensions(services.consent, services.disclosures)),
   };
 }
