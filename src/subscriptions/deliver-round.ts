@@ -75,10 +75,11 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   let rejected = new Map<number, string>();
   let waiting: number | null = null;
+  let seenUpTo: number | undefined;
   if (needsHandshake) type = 'handshake';
   else {
-    events = await deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
-    if (reviewer) ({ events, rejected, waiting } = await releasable(deps.store, reviewer, record.id, events, now));
+    if (reviewer) ({ events, rejected, waiting, seenUpTo } = await releasable(deps.store, reviewer, record.id, record.lastDelivered, settings.maxCount, now));
+    else events = await deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
     if (events.length > 0) type = 'event-notification';
     else if (heartbeatAfter(record.lastSentAt) !== null && now >= heartbeatAfter(record.lastSentAt)!) type = 'heartbeat';
     else {
@@ -86,7 +87,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
       const error = waiting !== null && (record.error === null || record.error.startsWith(HELD_NOTE))
         ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : record.error;
       return finish({ status: record.status, error, failingSince: record.failingSince, failures: record.failures,
-        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: waiting === null });
+        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: waiting === null,
+        ...(seenUpTo !== undefined ? { seenUpTo } : {}) });
     }
   }
 

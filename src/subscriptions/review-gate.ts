@@ -36,8 +36,21 @@ export async function reviewerOf(store: Store, grantId: string | null): Promise<
   return clientId === undefined ? undefined : { clientId, grantId, patientId: grant.patientId };
 }
 
-/** Holds the events not held yet, then releases the decided prefix. */
-export async function releasable(store: Store, reviewer: Reviewer, subscriptionId: string, events: EventRecord[], now: number): Promise<Released> {
+/** How many undelivered events one round holds at most (the rest are held by the next rounds). */
+const HOLD_BATCH = 1000;
+
+/**
+ * Holds every undelivered event not held yet — not only this round's batch: an event waiting
+ * behind another must be unreadable too — then releases the decided prefix, up to `maxCount`.
+ */
+export async function releasable(store: Store, reviewer: Reviewer, subscriptionId: string, lastDelivered: number, maxCount: number, now: number): Promise<Released & { seenUpTo: number }> {
+  const events = await store.subscriptions.eventsAfter(subscriptionId, lastDelivered, HOLD_BATCH);
+  const seenUpTo = events[events.length - 1]?.eventNumber ?? lastDelivered;
+  const released = await release(store, reviewer, subscriptionId, events, now);
+  return { ...released, events: released.events.slice(0, maxCount), waiting: released.events.length > maxCount ? null : released.waiting, seenUpTo };
+}
+
+async function release(store: Store, reviewer: Reviewer, subscriptionId: string, events: EventRecord[], now: number): Promise<Released> {
   if (events.length === 0) return { events, rejected: new Map(), waiting: null };
   const range = (): Promise<Awaited<ReturnType<Store['review']['itemsOf']>>> =>
     store.review.itemsOf(subscriptionId, events[0]!.eventNumber, events[events.length - 1]!.eventNumber);
