@@ -1,6 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
-import { consentSchema } from '../consent/consent-schema.js';
+import { consentSchema, disclosureBatchSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 
 /**
@@ -86,4 +86,6 @@ export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 5, sql: invitationSchema('sqlite') },
   // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
   { version: 6, sql: subscriptionLeaseOwnerSchema() },
+  // The disclosure log's materializer claims rows in batches (src/storage/consent).
+  { version: 7, sql: disclosureBatchSchema('sqlite') },
 ];
