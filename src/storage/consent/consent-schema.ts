@@ -34,5 +34,7 @@ export function disclosureBatchSchema(engine: 'sqlite' | 'postgres'): string {
     ALTER TABLE disclosures ADD COLUMN batch_id TEXT;
     ALTER TABLE disclosures ADD COLUMN claimed_at ${time};
     CREATE INDEX disclosures_unclaimed ON disclosures (batch_id, recorded_at);
+    -- The stale-claim probe reads only claimed, unmarked rows (NULL claimed_at sorts apart).
+    CREATE INDEX disclosures_stale ON disclosures (materialized_at, claimed_at);
   `;
 }
