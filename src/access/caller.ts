@@ -18,6 +18,11 @@ export interface Caller {
   encounterId?: string;
   /** The user's FHIR identity, `Practitioner/…` or `Patient/…`; absent for backend services. */
   fhirUser?: string;
+  /**
+   * Issue 5 c (ADR 0014): resource ids by type this caller may not see now, whatever its scopes —
+   * held for its recipient's review, or rejected there. Absent: nothing held.
+   */
+  held?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

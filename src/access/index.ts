@@ -15,3 +15,4 @@ export { callerOfGrant } from './tokens/caller-of-grant.js';
 export { SUBSCRIPTION_OWNER_SYSTEM, ownerTags, withOwnerTags } from './subscriptions/subscription-ownership.js';
 export { subscriptionAuthority, type SubscriptionAuthority } from './subscriptions/subscription-authority.js';
 export { consentPatientOf, backsConsent } from './consent/standing-authorization.js';
+export { reviewingClientsOf, withHeldResources } from './review/held-resources.js';

@@ -5,6 +5,7 @@ import type { AuthRecords } from '../storage/index.js';
 import type { Store } from '../storage/index.js';
 import type { HandoverPort } from './handover-port.js';
 import type { ConsentPort } from './consent-port.js';
+import type { ReviewPort } from './review-port.js';
 
 /** What the authorization server needs, built once by http/ and passed down. */
 export interface AuthContext {
@@ -28,6 +29,8 @@ export interface AuthContext {
   handover: HandoverPort;
   /** Consent as data and the patient portal (issue 5): the consent capability, wired in by http/. */
   consent: ConsentPort;
+  /** Review before sending (issue 5 c): the clinician's queue, wired in by http/. */
+  review: ReviewPort;
 }
 
 /** Every URL the authorization server publishes (discovery lists them; pages link to them). */

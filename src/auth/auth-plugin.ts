@@ -15,6 +15,7 @@ import { revocationRoute } from './oauth/revocation.js';
 import { connectedAppsRoutes } from './pages/connected-apps.js';
 import { invitationRoutes } from './pages/invitation-routes.js';
 import { portalRoutes } from './pages/portal-routes.js';
+import { reviewRoutes } from './pages/review-routes.js';
 import { nowMs } from './auth-context.js';
 import { errorPage } from './pages/auth-pages.js';
 import { pageHeaders } from './pages/browser-security.js';
@@ -69,6 +70,7 @@ export async function authPlugin(app: FastifyInstance, options: { ctx: AuthConte
     connectedAppsRoutes(browser, ctx);
     invitationRoutes(browser, ctx);
     portalRoutes(browser, ctx);
+    reviewRoutes(browser, ctx);
     if (ctx.mode === 'sandbox') chartRoutes(browser, ctx);
   });
 

@@ -34,5 +34,6 @@ export interface PortalRecipient {
     purpose: string;
     lastUpdated: number;
   }[];
-  disclosures: { at: number; kind: string; resources: string[] }[];
+  /** `times`: how many requests or notifications of one batch the line stands for (1 for one). */
+  disclosures: { at: number; kind: string; resources: string[]; times: number }[];
 }

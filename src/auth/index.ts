@@ -5,3 +5,4 @@ export { hashPassword } from './secrets.js';
 export { createUser, addSampleUsers, SAMPLE_USERS, InvalidUser, type NewUser } from './users/create-user.js';
 export type { HandoverPort, InvitationRefusal, InvitationReview, InvitationSummary } from './handover-port.js';
 export type { ConsentPort, PortalPerson, PortalRecipient } from './consent-port.js';
+export type { ReviewPort, ReviewQueueView } from './review-port.js';

@@ -6,6 +6,8 @@
 export const CLIENT_ID_SYSTEM = 'http://handover.example/fhir/NamingSystem/oauth-client-id';
 export const APPROVAL_CHANNEL_SYSTEM = 'http://handover.example/fhir/CodeSystem/approval-channel';
 export const DISCLOSURE_KIND_SYSTEM = 'http://handover.example/fhir/CodeSystem/disclosure-kind';
+/** On an AuditEvent that stands for several disclosures of one batch: how many (valueInteger). */
+export const DISCLOSURE_COUNT_EXTENSION = 'http://handover.example/fhir/StructureDefinition/disclosure-count';
 export const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 export const DCM = 'http://dicom.nema.org/resources/ontology/DCM';

@@ -1,16 +1,19 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import type { Resource } from '../model/index.js';
 import type { DisclosureRecord, GrantRecord, Store } from '../storage/index.js';
-import { auditEventsOf, sentReferences } from './audit-events.js';
+import { auditEventsOf, sentReferences, type DisclosureBatch, type DisclosureRecipient } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
 
 /**
- * Disclosures per AuditEvent transaction: each costs ~2 ms (SQLite) to ~4 ms (PostgreSQL) to write
- * through the validated, indexed write path, and the transaction holds the single SQLite writer —
- * 50 keeps that hold under ~0.1 s while still amortizing the commit.
+ * Disclosures per batch. A batch becomes one AuditEvent per recipient, interaction and patient, so
+ * its cost follows how many patients it touched, not how many requests: 500 repeated reads of one
+ * chart are one event. Each event costs ~2 ms (SQLite) to ~4 ms (PostgreSQL) through the
+ * validated, indexed write path while holding the single SQLite writer.
  */
-const DEFAULT_BATCH = 50;
+const DEFAULT_BATCH = 500;
+/** A claimed batch not marked after this long lost its writer (a crash, a kill): it is taken again. */
+const CLAIM_STALE_MS = 30_000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
 /** Disclosure records inserted in one statement at most (requests waiting on one commit). */
@@ -40,7 +43,8 @@ export interface DisclosedRequest {
  * The disclosure log (issue 5): every response or notification that carried resources to an
  * outside party is first a durable row (written before the response leaves, or right after the
  * notification was accepted and before its events are marked delivered, so a crash resends and
- * records again rather than losing one), then AuditEvents written in batches off the request path.
+ * records again rather than losing one), then AuditEvents written in batches off the request path:
+ * one per recipient, interaction and patient per batch (see `auditEventsOf`).
  */
 export class DisclosureLog {
   private running: Promise<number> | undefined;
@@ -128,39 +132,48 @@ export class DisclosureLog {
       await this.deps.store.consent.pruneMaterialized(now - KEEP_MATERIALIZED_MS);
     }
     for (;;) {
-      const pending = await this.deps.store.consent.pendingDisclosures(this.deps.batchSize ?? DEFAULT_BATCH);
-      if (pending.length === 0) return total;
+      const at = this.deps.clock.now().getTime();
+      const claimed = await this.deps.store.consent.claimDisclosures(newId(), this.deps.batchSize ?? DEFAULT_BATCH, at, at - CLAIM_STALE_MS);
+      if (claimed.records.length === 0) return total;
       const { store, fhirBase } = this.deps;
-      const patients = new Map<string, string | undefined>();
-      const grants = new Map<string, { recipientId: string; clientName: string; consentId: string | null; actor: { clientId: string; name: string } | undefined;
-        purpose: { system: string; code: string; display: string } | undefined }>();
+      const patientOf = new Map<string, string | undefined>();
+      const recipients = new Map<string, DisclosureRecipient>();
       const writes: Resource[] = [];
-      for (const record of pending) {
+      const disclosures: DisclosureBatch['disclosures'] = [];
+      for (const record of claimed.records) {
         for (const ref of JSON.parse(record.resources) as string[]) {
-          if (!patients.has(ref)) patients.set(ref, await patientOfReference(store, ref, fhirBase));
+          if (!patientOf.has(ref)) patientOf.set(ref, await patientOfReference(store, ref, fhirBase));
         }
-        if (!grants.has(record.grantId)) {
-          const grant = await store.auth.getGrant(record.grantId);
-          // A derived token's disclosures count under the recipient that derived it (RFC 8693: the holder acts for it).
-          const root = grant ? await rootOf(store, grant) : undefined;
-          const recipientId = root?.clientId ?? record.clientId;
-          const consentId = grant?.consentId ?? null;
-          const actor = recipientId !== record.clientId ? { clientId: record.clientId, name: await clientNameOf(store, record.clientId) } : undefined;
-          grants.set(record.grantId, { recipientId, clientName: await clientNameOf(store, recipientId), consentId, actor,
-            purpose: consentId ? await purposeOfConsent(store, consentId) : undefined });
-          for (const clientId of [recipientId, ...(actor ? [actor.clientId] : [])]) {
+        let recipient = recipients.get(record.grantId);
+        if (!recipient) {
+          recipient = await this.recipientOf(record);
+          recipients.set(record.grantId, recipient);
+          for (const clientId of [recipient.clientId, ...(recipient.actor ? [recipient.actor.clientId] : [])]) {
             const id = recipientDeviceId(clientId);
             if (!writes.some((r) => r.id === id) && !(await store.readCurrent('Device', id))?.json) writes.push(recipientDevice(clientId, await clientNameOf(store, clientId)));
           }
         }
-        const facts = grants.get(record.grantId)!;
-        writes.push(...auditEventsOf({ record: { ...record, clientId: facts.recipientId, consentId: facts.consentId }, clientName: facts.clientName,
-          ...(facts.actor ? { actor: facts.actor } : {}), patientOf: patients, purpose: facts.purpose, fhirBase }));
+        disclosures.push({ record, recipient });
       }
+      writes.push(...auditEventsOf({ batchId: claimed.batchId, disclosures, patientOf, fhirBase }));
       await this.deps.writeResources(writes);
-      await store.consent.markMaterialized(pending.map((p) => p.id), this.deps.clock.now().getTime());
-      total += pending.length;
+      await store.consent.markMaterialized(claimed.batchId, this.deps.clock.now().getTime());
+      total += claimed.records.length;
     }
+  }
+
+  /** Who a grant's disclosures went to: a derived token's count under the recipient that derived it (RFC 8693: the holder acts for it). */
+  private async recipientOf(record: DisclosureRecord): Promise<DisclosureRecipient> {
+    const { store } = this.deps;
+    const grant = await store.auth.getGrant(record.grantId);
+    const root = grant ? await rootOf(store, grant) : undefined;
+    const clientId = root?.clientId ?? record.clientId;
+    const consentId = grant?.consentId ?? null;
+    return {
+      clientId, clientName: await clientNameOf(store, clientId), consentId,
+      ...(clientId !== record.clientId ? { actor: { clientId: record.clientId, name: await clientNameOf(store, record.clientId) } } : {}),
+      purpose: consentId ? await purposeOfConsent(store, consentId) : undefined,
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 import { parseSearchRequest, type Resource } from '../model/index.js';
 import type { Store } from '../storage/index.js';
+import { DISCLOSURE_COUNT_EXTENSION } from './consent-codes.js';
 
 /** One Consent as the portal shows it (ADR 0009); the page puts it in plain words. */
 export interface SharedConsent {
@@ -25,6 +26,8 @@ export interface SharedDisclosure {
   kind: string;
   /** `Type/id` of each resource sent. */
   resources: string[];
+  /** How many requests or notifications the AuditEvent stands for (ADR 0009: one per patient per batch). */
+  times: number;
 }
 
 export interface Recipient {
@@ -66,7 +69,8 @@ export async function recipientsOf(store: Store, fhirBase: string, patientId: st
     recipient(destination.reference, destination.display ?? destination.reference).disclosures.push({
       at: Date.parse(event.recorded), kind: event.subtype?.[1]?.code ?? 'disclosure',
       resources: (event.entity ?? []).filter((e) => e.role?.code === '4' && e.what?.reference && !e.what.reference.startsWith('Subscription/'))
-        .map((e) => e.what!.reference!.replace(/\/_history\/.*$/, '')),
+        .map((e) => e.what!.reference!.replace(/\/_history\/.*$/, '')).filter((ref, i, all) => all.indexOf(ref) === i),
+      times: event.extension?.find((x) => x.url === DISCLOSURE_COUNT_EXTENSION)?.valueInteger ?? 1,
     });
   }
   for (const r of recipients.values()) r.consents.sort((a, b) => Number(b.active) - Number(a.active) || b.since - a.since);
@@ -105,6 +109,7 @@ interface ConsentShape extends Resource {
 }
 interface AuditShape extends Resource {
   recorded: string;
+  extension?: { url: string; valueInteger?: number }[];
   subtype?: { code?: string }[];
   agent?: { requestor?: boolean; who?: Ref }[];
   entity?: { what?: Ref; role?: { code?: string } }[];

@@ -7,11 +7,12 @@ import { openStore, type Store } from '../storage/index.js';
 import { createSubscriptionEngine, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
 import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
-import { ConsentService, DisclosureLog, Invitations } from '../consent/index.js';
+import { ConsentService, DisclosureLog, Invitations, ReviewQueue } from '../consent/index.js';
 import { loadResources } from '../fhir/index.js';
 import type { Resource } from '../model/index.js';
 import { consentExtensions, consentPort, mergeExtensions, recordsEndingConsents } from './consent-wiring.js';
 import { consentPortInviting, handoverPort } from './handover-wiring.js';
+import { reviewPort, wakeDecided } from './review-wiring.js';
 
 /** Everything long-lived, built once per process and passed down; no module singletons. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   websockets: WebsocketChannel;
   /** The handover's invitations (issue 5 b). */
   invitations: Invitations;
+  /** Review before sending: the clinician's queue (issue 5 c). */
+  review: ReviewQueue;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -60,6 +63,7 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
     disclosures,
     invitations: new Invitations({ store, clock, log, baseUrl: config.baseUrl, invitationDays: config.invitationDays, mailer,
       logLinks: config.mode === 'sandbox', consent, writeResources }),
+    review: new ReviewQueue({ store, clock, log, fhirBase, writeResources, onDecided: wakeDecided(subscriptions) }),
     clock,
     log,
     metrics,
@@ -76,7 +80,8 @@ export function fhirContextOf(services: Services): FhirContext {
   const fhirBase = fhirBaseOf(config);
   return {
     store, clock, log, metrics, mode: config.mode, fhirBase, maxBundleEntries: config.maxBundleEntries,
-    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs }),
+    authenticate: createAuthenticator({ records: store.auth, keys, clock, issuer: fhirBase, audience: fhirBase, open: config.open, livenessCacheMs: config.tokenCheckCacheMs,
+      review: store.review }),
     extensions: mergeExtensions(subscriptionExtensions(services.subscriptions, services.websockets), consentExtensions(services.consent, services.disclosures)),
   };
 }
@@ -89,5 +94,6 @@ export function authContextOf(services: Services): AuthContext {
     keys, clock, log, metrics, mode: config.mode, baseUrl: config.baseUrl,
     fhirBase: fhirBaseOf(config), offlineDays: config.offlineDays, offlineMaxDays: config.offlineMaxDays, refreshGraceSeconds: config.refreshGraceSeconds,
     operatorToken: config.operatorToken, consent: consentPortInviting(consent, services.invitations), handover: handoverPort(services.invitations, consent, store),
+    review: reviewPort(services.review),
   };
 }

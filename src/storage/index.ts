@@ -3,5 +3,6 @@ export type * from './auth/auth-records.js';
 export type * from './subscriptions/subscription-records.js';
 export type * from './consent/consent-records.js';
 export type * from './handover/invitation-records.js';
+export type * from './review/review-records.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export { StorageError, StorageConflict, StorageBusy, StorageBadQuery } from './storage-errors.js';

@@ -3,6 +3,7 @@ import type { AuthRecords } from './auth/auth-records.js';
 import type { SubscriptionRecords } from './subscriptions/subscription-records.js';
 import type { ConsentRecords } from './consent/consent-records.js';
 import type { InvitationRecords } from './handover/invitation-records.js';
+import type { ReviewRecords } from './review/review-records.js';
 
 /**
  * The one storage interface. Two engines implement it (SQLite, PostgreSQL); nothing above
@@ -116,6 +117,8 @@ export interface Store extends StoreReader {
   readonly consent: ConsentRecords;
   /** The handover's invitations from a clinician's referral to the patient (issue 5 b). */
   readonly invitations: InvitationRecords;
+  /** Review before sending: the events held for a clinician's decision (issue 5 c). */
+  readonly review: ReviewRecords;
   /** Applies numbered migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Database reachable and migrations applied. */

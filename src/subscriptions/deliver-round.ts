@@ -1,5 +1,5 @@
 import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
-import { notificationBundle, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
+import { notificationBundle, type NotificationEvent, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import { subscriptionAuthority } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
@@ -10,6 +10,7 @@ import type { RestHookSender, SendResult } from './rest-hook-sender.js';
 import { disclosedReferences, type OnDisclosed } from './disclosed-notification.js';
 import type { NotificationSigner } from './sign-notification.js';
 import type { WebsocketHub } from './websocket/websocket-hub.js';
+import { heldSet, HELD_NOTE, releasable, reviewerOf } from './review-gate.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -61,7 +62,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   };
 
   // Read beside the grant check rather than after it: one round trip fewer before the send
-  // (unused by a handshake or when the grant is dead).
+  // (unused by a handshake, under review, or when the grant is dead).
   const upcoming = deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
@@ -72,29 +73,38 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   // Websocket: a handshake on every socket that binds (Backport IG "Websockets"), whatever the status.
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false)
     || (websocket?.needsHandshake(record.id) ?? false);
+  // Issue 5 c: a recipient that requires review gets only what a clinician decided, in number order.
+  const reviewer = await reviewerOf(deps.store, record.grantId);
   let type: NotificationType;
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
+  let rejected = new Map<number, string>();
+  let waiting: number | null = null;
+  let seenUpTo: number | undefined;
   if (needsHandshake) type = 'handshake';
   else {
-    events = await upcoming;
+    if (reviewer) ({ events, rejected, waiting, seenUpTo } = await releasable(deps.store, reviewer, record.id, record.lastDelivered, settings.maxCount, now));
+    else events = await upcoming;
     if (events.length > 0) type = 'event-notification';
     else if (heartbeatAfter(record.lastSentAt) !== null && now >= heartbeatAfter(record.lastSentAt)!) type = 'heartbeat';
     else {
-      return finish({ status: record.status, error: record.error, failingSince: record.failingSince, failures: record.failures,
-        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: true });
+      // Waiting for a clinician is not a failure: no retry, no back-off; the decision wakes the subscription.
+      const error = waiting !== null && (record.error === null || record.error.startsWith(HELD_NOTE))
+        ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : record.error;
+      return finish({ status: record.status, error, failingSince: record.failingSince, failures: record.failures,
+        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: waiting === null,
+        ...(seenUpTo !== undefined ? { seenUpTo } : {}) });
     }
   }
 
   const lastEvent = events[events.length - 1]?.eventNumber ?? null;
-  const notified = await notificationEvents({ store: deps.store, topics: deps.topics, fhirBase: deps.options.fhirBase, access: authority.access, now },
-    settings.topicUrl, events, settings.content);
-  const withheld = notified.filter((event) => event.withheld !== undefined);
-  const note = withheld.length > 0
-    ? `${WITHHELD_NOTE}event${withheld.length > 1 ? 's' : ''} ${withheld.map((e) => e.eventNumber).join(', ')}: ${withheld[0]!.withheld!}` : null;
+  const notified = await notificationEvents({ store: deps.store, topics: deps.topics, fhirBase: deps.options.fhirBase, access: authority.access, now,
+    rejected, ...(reviewer ? { hidden: await heldSet(deps.store, reviewer) } : {}) }, settings.topicUrl, events, settings.content);
+  const note = withheldNote(notified);
   const bundle = notificationBundle({
     id: newId(), subscriptionUrl: `${deps.options.fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl,
     status: type === 'handshake' ? 'requested' : 'active', type,
-    eventsSinceSubscriptionStart: Math.max(record.eventsSinceStart, lastEvent ?? 0),
+    // Events still held for review are not announced: the recipient must not go looking for them.
+    eventsSinceSubscriptionStart: reviewer ? Math.max(record.lastDelivered, lastEvent ?? 0) : Math.max(record.eventsSinceStart, lastEvent ?? 0),
     content: settings.content, fhirBase: deps.options.fhirBase, now,
     ...(note ? { error: note } : {}),
     events: notified,
@@ -132,7 +142,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
     await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId, eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
-    const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null);
+    const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
+      ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
       lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}) });
   }
@@ -149,4 +160,17 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     nextAttemptAt: spent ? null : now + backOff(failures, deps.options.initialBackoffMs, deps.options.maxBackoffMs, deps.random),
     continueIfPending: false, attempt,
   });
+}
+
+/**
+ * The `error` note of events sent at `empty` level: the event numbers and the reason, one reason
+ * for all when they share it (access narrowed), else per event (rejections at review carry each
+ * clinician's reason).
+ */
+function withheldNote(notified: NotificationEvent[]): string | null {
+  const withheld = notified.filter((event) => event.withheld !== undefined);
+  if (withheld.length === 0) return null;
+  const reasons = new Set(withheld.map((e) => e.withheld));
+  if (reasons.size === 1) return `${WITHHELD_NOTE}event${withheld.length > 1 ? 's' : ''} ${withheld.map((e) => e.eventNumber).join(', ')}: ${withheld[0]!.withheld!}`;
+  return `${WITHHELD_NOTE}${withheld.map((e) => `event ${e.eventNumber}: ${e.withheld!}`).join('; ')}`;
 }

@@ -9,6 +9,10 @@ export interface ContentContext {
   /** Who the content is for: the subscription's grant as it is now (delivery), or the caller ($events). */
   access: AccessContext;
   now: number;
+  /** Issue 5 c: events a clinician rejected at review, with the reason; they go out at `empty` level. */
+  rejected?: ReadonlyMap<number, string>;
+  /** Issue 5 c: `Type/id` held from the recipient for review; never added by the notificationShape. */
+  hidden?: ReadonlySet<string>;
 }
 
 /** Why an event went out at `empty` level: the reason stays generic so it reveals nothing about the focus. */
@@ -23,16 +27,23 @@ export const WITHHELD_REASON = 'its focus is outside what the grant allows now';
  * Issue 4 (b): every focus and addition is checked against `access` as it is now. An event whose
  * focus may no longer be seen keeps its number and goes out at `empty` level (`withheld`), so the
  * subscriber sees a gap it can explain, never a silent hole; additions it may not see are left out.
+ * Issue 5 c: so does an event a clinician rejected at review (`ctx.rejected`), with the reason.
  */
 export async function notificationEvents(ctx: ContentContext, topicUrl: string, events: EventRecord[], content: PayloadContent): Promise<NotificationEvent[]> {
   const shape = ctx.topics.get(topicUrl)?.notificationShape ?? [];
-  const focuses = await focusContents(ctx.store, events);
+  // Rejected events (review before sending) go out at empty level: their focus is not even read.
+  const focuses = await focusContents(ctx.store, events.filter((e) => !ctx.rejected?.has(e.eventNumber)));
   const result: NotificationEvent[] = [];
   for (const event of events) {
     const notification: NotificationEvent = {
       eventNumber: event.eventNumber, timestamp: event.occurredAt, interaction: event.interaction,
       focus: { resourceType: event.focusType, id: event.focusId, versionId: event.focusVersion },
     };
+    const rejection = ctx.rejected?.get(event.eventNumber);
+    if (rejection !== undefined) {
+      result.push({ ...notification, withheld: rejection });
+      continue;
+    }
     const version = focuses.get(keyOf(event.focusType, event.focusId, event.focusVersion));
     if (!version || !(await visible(ctx, version.resource, version.lastUpdated))) {
       result.push({ ...notification, withheld: WITHHELD_REASON });
@@ -83,7 +94,7 @@ async function included(ctx: ContentContext, resource: Resource, includes: strin
     for (const ref of index.references) {
       if (ref.param !== param || !ref.targetType || !ref.targetId || (target && ref.targetType !== target)) continue;
       const key = `${ref.targetType}/${ref.targetId}`;
-      if (found.has(key)) continue;
+      if (found.has(key) || ctx.hidden?.has(key)) continue;
       const current = await ctx.store.readCurrent(ref.targetType, ref.targetId);
       if (!current?.json || current.deleted) continue;
       const additional = JSON.parse(current.json) as Resource;

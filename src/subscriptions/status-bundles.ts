@@ -3,6 +3,7 @@ import { notificationBundle, subscriptionStatus, type Resource, type Subscriptio
 import type { AccessContext } from '../access/index.js';
 import type { DeliveryAttempt, Store, SubscriptionRecord } from '../storage/index.js';
 import { notificationEvents } from './notification-content.js';
+import { heldSet, rejectionReason, reviewerOf } from './review-gate.js';
 
 /**
  * Backport IG operations. `$status` (type and instance): a searchset Bundle of SubscriptionStatus
@@ -49,11 +50,25 @@ export async function eventsBundle(store: Store, topics: TopicRegistry, record: 
   content: SubscriptionSettings['content'] | undefined, fhirBase: string, now: number, access: AccessContext): Promise<Resource> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
   const chosen = content ?? settings.content;
-  const events = await store.subscriptions.eventsBetween(record.id, since, until);
+  // Issue 5 c: what waits for review is not there yet — `$events` ends before the first waiting
+  // event, exactly where delivery stops; rejected events read as they were sent (empty, the reason).
+  const reviewer = await reviewerOf(store, record.grantId);
+  const waiting = reviewer ? await store.review.firstPending(record.id) : null;
+  const last = waiting === null ? until : Math.min(until, waiting - 1);
+  const events = await store.subscriptions.eventsBetween(record.id, since, last);
+  const rejected = new Map<number, string>();
+  if (reviewer && events.length > 0) {
+    for (const item of await store.review.itemsOf(record.id, since, last)) if (item.state === 'rejected') rejected.set(item.eventNumber, rejectionReason(item.reason));
+  }
+  // The focus of a released event is judged by the scopes, not by the caller's held set: a later
+  // version waiting for review must not blank what was already approved and sent.
+  const judged: AccessContext = !access.open && access.caller.held ? { open: false, caller: { ...access.caller, held: {} } } : access;
   return notificationBundle({
     id: newId(), subscriptionUrl: `${fhirBase}/Subscription/${record.id}`, topicUrl: settings.topicUrl, status: record.status,
-    type: 'query-event', eventsSinceSubscriptionStart: record.eventsSinceStart, ...(record.error ? { error: record.error } : {}),
+    type: 'query-event', eventsSinceSubscriptionStart: reviewer ? Math.max(record.lastDelivered, events[events.length - 1]?.eventNumber ?? 0) : record.eventsSinceStart,
+    ...(record.error ? { error: record.error } : {}),
     content: chosen, fhirBase, now,
-    events: await notificationEvents({ store, topics, fhirBase, access, now }, settings.topicUrl, events, chosen),
+    events: await notificationEvents({ store, topics, fhirBase, access: judged, now, rejected, ...(reviewer ? { hidden: await heldSet(store, reviewer) } : {}) },
+      settings.topicUrl, events, chosen),
   });
 }

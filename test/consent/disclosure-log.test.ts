@@ -130,6 +130,50 @@ for (const engine of testEngines()) {
       assert.ok(events[0]!.agent.some((a) => !a.requestor && a.who.reference === holder), 'the holder, acting for it');
     });
 
+    it('repeated reads of one chart between two materializations are one AuditEvent that counts them and spans their time', async () => {
+      const tokens = await flow.tokens(SCOPE, user);
+      // The once-a-second materialization would cut the five reads in two batches at random: paused here.
+      await server.server.services.disclosures.stop();
+      const device = `Device/${recipientDeviceId(flow.client.client_id)}`;
+      const before = new Set(((await http('GET', fhir(`/AuditEvent?agent=${device}&_count=100`))).body.entry as { resource: { id: string } }[]).map((e) => e.resource.id));
+      for (let i = 0; i < 5; i++) assert.equal((await http('GET', fhir(`/Patient/${patientId}`), undefined, as(tokens.access_token))).status, 200);
+      await server.server.services.disclosures.materialize();
+      server.server.services.disclosures.start();
+      const after = ((await http('GET', fhir(`/AuditEvent?agent=${device}&_count=100`))).body.entry as { resource: Event & { id: string; period: { start: string; end: string };
+        extension?: { url: string; valueInteger: number }[] } }[]).map((e) => e.resource).filter((e) => !before.has(e.id));
+      assert.equal(after.length, 1, JSON.stringify(after.map((e) => e.subtype)));
+      const [event] = after;
+      assert.deepEqual(event!.subtype.map((s) => s.code), ['disclose', 'read']);
+      assert.equal(event!.extension!.find((x) => x.url.endsWith('/disclosure-count'))!.valueInteger, 5);
+      assert.ok(Date.parse(event!.period.start) <= Date.parse(event!.period.end));
+      assert.deepEqual(event!.entity.filter((e) => e.role?.code === '4').map((e) => e.what!.reference), [`Patient/${patientId}/_history/1`]);
+    });
+
+    it('a batch whose materializer died is taken again whole, under the same ids; concurrent claims never share a row', async () => {
+      const { store, disclosures } = server.server.services;
+      await disclosures.stop();
+      const tokens = await flow.tokens(SCOPE, user);
+      for (let i = 0; i < 4; i++) await http('GET', fhir(`/Patient/${patientId}`), undefined, as(tokens.access_token));
+      // Two materializers claim at once (two processes on PostgreSQL): disjoint batches, all four rows taken.
+      const now = Date.now();
+      const [a, b] = await Promise.all([store.consent.claimDisclosures('claim-a', 2, now - 60_000, now - 120_000),
+        store.consent.claimDisclosures('claim-b', 2, now - 60_000, now - 120_000)]);
+      const ids = [...a.records, ...b.records].map((r) => r.id);
+      assert.equal(ids.length, 4, 'both claims together took the four rows');
+      assert.equal(new Set(ids).size, 4, 'no row in both batches');
+      // Neither was marked (their writers "died" a minute ago): the next materialization takes both, whole, under their own ids.
+      assert.equal(await disclosures.materialize(), 4);
+      for (const batch of ['claim-a', 'claim-b']) {
+        const event = await http('GET', fhir(`/AuditEvent/${batch}-0`));
+        assert.equal(event.status, 200, `${batch}: ${event.text}`);
+        assert.equal(event.body.extension[0].valueInteger, 2);
+      }
+      // (The suite's own reads of those AuditEvents are disclosures too: materialized now, in a batch of their own.)
+      await disclosures.materialize();
+      for (const batch of ['claim-a', 'claim-b']) assert.equal((await http('GET', fhir(`/AuditEvent/${batch}-0`))).body.meta.versionId, '1', 'written once');
+      disclosures.start();
+    });
+
     it('a search over several patients gives one AuditEvent per patient (BALP)', async () => {
       const otherId = (await http('POST', fhir('/Patient'), patientBody('Other'))).body.id;
       await http('PUT', fhir('/Condition/log-o1'), condition('log-o1', otherId, 'problem-list-item'));

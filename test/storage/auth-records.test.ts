@@ -18,7 +18,7 @@ for (const engine of testEngines()) {
       await store().auth.insertClient({
         clientId: 'app', clientName: 'App', kind: 'public', secretHash: null, redirectUris: ['https://a/cb', 'https://a/cb2'],
         launchUrl: 'https://a/launch', scope: 'launch openid', grantTypes: ['authorization_code'], jwks: null, jwksUri: null,
-        allowedOrigins: ['https://a'], mayIntrospect: true, registeredBy: 'cli', createdAt: 42,
+        allowedOrigins: ['https://a'], mayIntrospect: true, registeredBy: 'cli', createdAt: 42, review: 'none',
       });
       const client = await store().auth.getClient('app');
       assert.deepEqual(client?.redirectUris, ['https://a/cb', 'https://a/cb2']);

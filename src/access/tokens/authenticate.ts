@@ -1,5 +1,6 @@
 import type { Clock } from '../../base/index.js';
-import type { AuthRecords } from '../../storage/index.js';
+import type { AuthRecords, ReviewRecords } from '../../storage/index.js';
+import { reviewingClientsOf, withHeldResources } from '../review/held-resources.js';
 import { Unauthenticated } from '../access-errors.js';
 import { OPEN_ACCESS, type AccessContext, type Caller } from '../caller.js';
 import { callerOfGrant } from './caller-of-grant.js';
@@ -25,12 +26,17 @@ export interface AuthenticatorOptions {
    * revocation written by another process (PostgreSQL scale-out) can go unnoticed. 0: read every time.
    */
   livenessCacheMs: number;
+  /**
+   * Issue 5 c (ADR 0014): the review records. A caller whose recipient requires review is told,
+   * at every request, which resources are held from it. Absent: nothing is ever held.
+   */
+  review?: ReviewRecords;
 }
 
 /** A verified token and, once checked, the standing of its grant. */
 interface TokenMemo {
   claims: AccessTokenClaims;
-  standing?: { caller: Caller; checkedAt: number; epoch: number; until: number | null };
+  standing?: { caller: Caller; checkedAt: number; epoch: number; until: number | null; reviewing: string[] };
 }
 
 /**
@@ -53,21 +59,24 @@ export function createAuthenticator(options: AuthenticatorOptions): (authorizati
     return memo;
   };
 
-  const trusted = (memo: TokenMemo, nowMs: number): Caller | undefined => {
+  const trusted = (memo: TokenMemo, nowMs: number): TokenMemo['standing'] => {
     const standing = memo.standing;
     if (!standing || standing.epoch !== options.records.revocationEpoch()) return undefined;
     if (nowMs - standing.checkedAt >= options.livenessCacheMs) return undefined;
     if (standing.until !== null && standing.until <= nowMs) return undefined;
-    return standing.caller;
+    return standing;
   };
+  // The review policy is cached with the standing (a policy change bumps the epoch); the held resources never are.
+  const withHeld = async (caller: Caller, reviewing: string[]): Promise<AccessContext> =>
+    ({ open: false, caller: options.review ? await withHeldResources(options.review, caller, reviewing) : caller });
 
   return async (authorization) => {
     if (options.open) return OPEN_ACCESS;
     const token = bearerToken(authorization);
     const nowMs = options.clock.now().getTime();
     const memo = await memoOf(token, nowMs);
-    const cachedCaller = trusted(memo, nowMs);
-    if (cachedCaller) return { open: false, caller: cachedCaller };
+    const cached = trusted(memo, nowMs);
+    if (cached) return withHeld(cached.caller, cached.reviewing);
 
     // The epoch is read before the query: a revocation that lands while we wait makes this answer stale at once.
     const epoch = options.records.revocationEpoch();
@@ -78,8 +87,9 @@ export function createAuthenticator(options: AuthenticatorOptions): (authorizati
     const liveness = await grantLiveness(options.records, grant, nowMs);
     if (!liveness.alive) throw new Unauthenticated(`The access token is no longer valid: ${liveness.reason}`, 'invalid_token');
     const caller = callerOfGrant(grant, claims.scope, claims.jti);
-    if (options.livenessCacheMs > 0) memo.standing = { caller, checkedAt: nowMs, epoch, until: liveness.until };
-    return { open: false, caller };
+    const reviewing = options.review ? await reviewingClientsOf(options.records, grant) : [];
+    if (options.livenessCacheMs > 0) memo.standing = { caller, checkedAt: nowMs, epoch, until: liveness.until, reviewing };
+    return withHeld(caller, reviewing);
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Mode } from '../../config/index.js';
 import { formatScopes, parseScopes } from '../../model/index.js';
-import type { AuthRecords, ClientKind, ClientRecord } from '../../storage/index.js';
+import type { AuthRecords, ClientKind, ClientRecord, ReviewPolicy } from '../../storage/index.js';
 import { digest, randomToken } from '../secrets.js';
 
 /** RFC 7591 §2 client metadata, the members we honour (others are ignored, as §2 allows). */
@@ -18,6 +18,8 @@ export interface ClientMetadata {
   initiate_login_uri?: unknown;
   launch_uri?: unknown;
   allowed_origins?: unknown;
+  /** Handover's own member (issue 5 c, ADR 0014): `required` holds what the app receives for a clinician's review. Operator only. */
+  handover_review?: unknown;
 }
 
 export class InvalidClientMetadata extends Error {
@@ -40,6 +42,18 @@ export interface RegistrationPolicy {
   now: number;
   /** Operator only: a resource server that may introspect any token. */
   mayIntrospect?: boolean;
+}
+
+const REVIEW_POLICIES: readonly ReviewPolicy[] = ['required', 'none'];
+
+/** The review policy named by `handover_review` (operator only: it is the site's policy, not the app's wish). */
+function reviewPolicyOf(value: unknown, policy: RegistrationPolicy): ReviewPolicy {
+  if (value === undefined || value === null) return 'none';
+  if (typeof value !== 'string' || !REVIEW_POLICIES.includes(value as ReviewPolicy)) {
+    throw new InvalidClientMetadata('invalid_client_metadata', 'handover_review must be "required" or "none"');
+  }
+  if (!policy.byOperator) throw new InvalidClientMetadata('invalid_client_metadata', 'handover_review is set by the operator only');
+  return value as ReviewPolicy;
 }
 
 export interface RegisteredClient {
@@ -101,6 +115,7 @@ export function clientFromMetadata(metadata: ClientMetadata, policy: Registratio
     mayIntrospect: policy.byOperator && policy.mayIntrospect === true,
     registeredBy: policy.registeredBy,
     createdAt: policy.now,
+    review: reviewPolicyOf(metadata.handover_review, policy),
   };
   return { record, secret };
 }
@@ -128,6 +143,7 @@ export function registrationResponse(registered: RegisteredClient) {
     ...(record.jwks ? { jwks: JSON.parse(record.jwks) as unknown } : {}),
     ...(record.jwksUri ? { jwks_uri: record.jwksUri } : {}),
     ...(record.launchUrl ? { initiate_login_uri: record.launchUrl } : {}),
+    ...(record.review === 'required' ? { handover_review: record.review } : {}),
   };
 }
 

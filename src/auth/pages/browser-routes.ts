@@ -194,7 +194,7 @@ async function replacePending(ctx: AuthContext, id: string, request: Authorizati
 
 /** Only our own paths: `next` must never send the browser elsewhere (no open redirect). */
 function safeNext(next: string | undefined): string | undefined {
-  return next !== undefined && /^\/(auth|ehr|portal)(\/[A-Za-z0-9/_.-]*)?(\?[A-Za-z0-9=&_%.-]*)?$/.test(next) ? next : undefined;
+  return next !== undefined && /^\/(auth|ehr|portal|review)(\/[A-Za-z0-9/_.-]*)?(\?[A-Za-z0-9=&_%.-]*)?$/.test(next) ? next : undefined;
 }
 
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

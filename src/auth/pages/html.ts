@@ -78,6 +78,8 @@ a:focus { outline: 3px solid #f0b400; }
 .qr { margin: 1rem 0; text-align: center; }
 .qr svg { width: 15rem; max-width: 100%; height: auto; }
 code.link { overflow-wrap: anywhere; font-size: .85rem; }
+pre.resource { overflow-x: auto; max-height: 24rem; background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem; font-size: .8rem; }
+pre.resource:focus { outline: 3px solid #f0b400; }
 @media (max-width: 30rem) { main { margin: .5rem auto; } }
 @media print { .bar, form, .muted a { display: none; } main { margin: 0; } }
 `;

@@ -100,7 +100,8 @@ function disclosureLine(d: Disclosure): Html {
   const counts = new Map<string, number>();
   for (const ref of d.resources) counts.set(ref.split('/')[0]!, (counts.get(ref.split('/')[0]!) ?? 0) + 1);
   const summary = [...counts].map(([type, n]) => `${n} ${type} record${n > 1 ? 's' : ''}`).join(', ');
-  return html`<li>${when(d.at)}: ${KIND_TEXT[d.kind] ?? 'Received'} ${summary} <span class="muted">(${d.resources.join(', ')})</span></li>`;
+  const times = d.times > 1 ? ` (${d.times} times)` : '';
+  return html`<li>${when(d.at)}: ${KIND_TEXT[d.kind] ?? 'Received'} ${summary}${times} <span class="muted">(${d.resources.join(', ')})</span></li>`;
 }
 
 /** A moment in UTC, readable and machine-readable: the server does not know the user's zone. */

@@ -5,6 +5,8 @@
  * hold SHA-256 digests (codes, tokens, launches, sessions) or a KDF output (passwords, secrets).
  */
 
+import type { ReviewPolicy } from '../review/review-records.js';
+
 export type ClientKind = 'public' | 'confidential-symmetric' | 'confidential-asymmetric';
 
 export interface ClientRecord {
@@ -29,6 +31,8 @@ export interface ClientRecord {
   /** Who registered it: `cli`, `dynamic`, `sample`. */
   registeredBy: string;
   createdAt: number;
+  /** Issue 5 c: `required` holds what this recipient would receive for a clinician's review (ADR 0014). */
+  review: ReviewPolicy;
 }
 
 export interface UserRecord {
@@ -135,6 +139,11 @@ export interface AuthRecords {
   insertClient(client: ClientRecord): Promise<void>;
   getClient(clientId: string): Promise<ClientRecord | undefined>;
   listClients(): Promise<ClientRecord[]>;
+  /**
+   * The operator sets a recipient's review policy; false when the client is unknown. Counts as a
+   * revocation for the caches (`revocationEpoch`): a token's standing read before it is stale.
+   */
+  setClientReview(clientId: string, review: ReviewPolicy): Promise<boolean>;
 
   insertUser(user: UserRecord): Promise<void>;
   getUser(userId: string): Promise<UserRecord | undefined>;

@@ -15,13 +15,18 @@ export function authRecords(db: RecordDb): AuthRecords {
   return {
     insertClient: async (c) => {
       await write(sql`INSERT INTO auth_clients (client_id, client_name, kind, secret_hash, redirect_uris, launch_url, scope,
-        grant_types, jwks, jwks_uri, allowed_origins, may_introspect, registered_by, created_at)
+        grant_types, jwks, jwks_uri, allowed_origins, may_introspect, registered_by, created_at, review)
         VALUES (${c.clientId}, ${c.clientName}, ${c.kind}, ${c.secretHash}, ${JSON.stringify(c.redirectUris)}, ${c.launchUrl},
         ${c.scope}, ${JSON.stringify(c.grantTypes)}, ${c.jwks}, ${c.jwksUri}, ${JSON.stringify(c.allowedOrigins)},
-        ${c.mayIntrospect ? 1 : 0}, ${c.registeredBy}, ${c.createdAt})`);
+        ${c.mayIntrospect ? 1 : 0}, ${c.registeredBy}, ${c.createdAt}, ${c.review})`);
     },
     getClient: async (clientId) => mapOptional(await one(sql`SELECT * FROM auth_clients WHERE client_id = ${clientId}`), clientOf),
     listClients: async () => (await db.read.query(sql`SELECT * FROM auth_clients ORDER BY created_at, client_id`)).map(clientOf),
+    setClientReview: async (clientId, review) => {
+      const changed = (await write(sql`UPDATE auth_clients SET review = ${review} WHERE client_id = ${clientId} RETURNING client_id`)).length > 0;
+      if (changed) revocations++;
+      return changed;
+    },
 
     insertUser: async (u) => {
       await write(sql`INSERT INTO auth_users (user_id, username, password_hash, fhir_user, display_name, created_at)
@@ -154,7 +159,7 @@ function clientOf(r: Row): ClientRecord {
     secretHash: textOrNull(r.secret_hash), redirectUris: jsonList(r.redirect_uris), launchUrl: textOrNull(r.launch_url),
     scope: text(r.scope), grantTypes: jsonList(r.grant_types), jwks: textOrNull(r.jwks), jwksUri: textOrNull(r.jwks_uri),
     allowedOrigins: jsonList(r.allowed_origins), mayIntrospect: Number(r.may_introspect) === 1,
-    registeredBy: text(r.registered_by), createdAt: time(r.created_at),
+    registeredBy: text(r.registered_by), createdAt: time(r.created_at), review: text(r.review) === 'required' ? 'required' : 'none',
   };
 }
 

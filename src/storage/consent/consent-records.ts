@@ -18,6 +18,8 @@ export interface DisclosureRecord {
   /** JSON array of versioned references (`Condition/1/_history/2`) of the resources sent. */
   resources: string;
   materializedAt: number | null;
+  /** The materializer's batch that took the row (migration 7), null until claimed. */
+  batchId?: string | null;
 }
 
 export interface ConsentRecords {
@@ -31,9 +33,15 @@ export interface ConsentRecords {
   /** Durable before the disclosure is acknowledged to the rest of the server. */
   /** Several disclosures in one transaction (the log's group commit: one commit for all requests waiting on it). */
   recordDisclosures(disclosures: DisclosureRecord[]): Promise<void>;
-  /** Oldest first: the rows not yet turned into AuditEvents. */
-  pendingDisclosures(limit: number): Promise<DisclosureRecord[]>;
-  markMaterialized(ids: string[], at: number): Promise<void>;
+  /**
+   * Takes rows to turn into AuditEvents as one batch: a batch claimed before `staleBefore` and
+   * never materialized (its writer died) is taken again whole, under its own id; otherwise up to
+   * `limit` unclaimed rows, oldest first, become batch `batchId`. Rows are claimed by one caller
+   * only, also across processes. Empty when nothing waits.
+   */
+  claimDisclosures(batchId: string, limit: number, at: number, staleBefore: number): Promise<{ batchId: string; records: DisclosureRecord[] }>;
+  /** The batch's AuditEvents are written. */
+  markMaterialized(batchId: string, at: number): Promise<void>;
   /** Retention: drops materialized rows older than `before` (their AuditEvents stay). */
   pruneMaterialized(before: number): Promise<number>;
 }

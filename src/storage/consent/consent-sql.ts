@@ -1,10 +1,15 @@
-import { join, sql } from '../sql/sql-fragment.js';
+import { join, raw, sql } from '../sql/sql-fragment.js';
 import type { Row } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
 import type { ConsentRecords, DisclosureRecord } from './consent-records.js';
 
-/** The consent records in plain SQL that both engines run unchanged (placeholders aside). */
-export function consentRecords(db: RecordDb): ConsentRecords {
+/**
+ * The consent records in plain SQL that both engines run (placeholders aside). The one engine
+ * difference is claiming disclosures: PostgreSQL skips rows another process is claiming (`FOR
+ * UPDATE SKIP LOCKED`) so both get work; SQLite has one writer and needs no lock.
+ */
+export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): ConsentRecords {
+  const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
   return {
     grantIdsOfConsent: async (consentId) =>
       (await db.read.query(sql`SELECT id FROM grants WHERE consent_id = ${consentId} ORDER BY created_at, id`)).map((r) => String(r.id)),
@@ -21,12 +26,28 @@ export function consentRecords(db: RecordDb): ConsentRecords {
         VALUES ${join(rows, ', ')}`));
     },
 
-    pendingDisclosures: async (limit) =>
-      (await db.read.query(sql`SELECT * FROM disclosures WHERE materialized_at IS NULL ORDER BY recorded_at, id LIMIT ${limit}`)).map(disclosureOf),
+    claimDisclosures: (batchId, limit, at, staleBefore) => db.atomically(async (tx) => {
+      // A stale claim first: its writer died between claiming and marking; the same rows again
+      // give the same AuditEvent ids. The compare on claimed_at makes the take-over one caller's.
+      const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE materialized_at IS NULL AND batch_id IS NOT NULL
+        AND claimed_at < ${staleBefore} LIMIT 1`);
+      if (stale.length > 0) {
+        const staleId = String(stale[0]!.batch_id);
+        const taken = await tx.query(sql`UPDATE disclosures SET claimed_at = ${at} WHERE batch_id = ${staleId} AND materialized_at IS NULL
+          AND claimed_at < ${staleBefore} RETURNING *`);
+        if (taken.length > 0) return { batchId: staleId, records: taken.map(disclosureOf).sort(byRecorded) };
+      }
+      // Select, then update, in the transaction: a LIMIT inside UPDATE … WHERE id IN (…) may be
+      // re-evaluated by PostgreSQL and take more rows than asked.
+      const picked = await tx.query(sql`SELECT id FROM disclosures WHERE batch_id IS NULL ORDER BY recorded_at, id LIMIT ${limit} ${skipLocked}`);
+      if (picked.length === 0) return { batchId, records: [] };
+      const claimed = await tx.query(sql`UPDATE disclosures SET batch_id = ${batchId}, claimed_at = ${at}
+        WHERE id IN (${join(picked.map((r) => sql`${String(r.id)}`), ', ')}) AND batch_id IS NULL RETURNING *`);
+      return { batchId, records: claimed.map(disclosureOf).sort(byRecorded) };
+    }),
 
-    markMaterialized: async (ids, at) => {
-      if (ids.length === 0) return;
-      await db.atomically((tx) => tx.query(sql`UPDATE disclosures SET materialized_at = ${at} WHERE id IN (${join(ids.map((id) => sql`${id}`), ', ')})`));
+    markMaterialized: async (batchId, at) => {
+      await db.atomically((tx) => tx.query(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId}`));
     },
 
     pruneMaterialized: async (before) =>
@@ -40,5 +61,9 @@ function disclosureOf(r: Row): DisclosureRecord {
     consentId: r.consent_id === null || r.consent_id === undefined ? null : String(r.consent_id), kind: String(r.kind),
     detail: String(r.detail), resources: String(r.resources),
     materializedAt: r.materialized_at === null || r.materialized_at === undefined ? null : Number(r.materialized_at),
+    batchId: r.batch_id === null || r.batch_id === undefined ? null : String(r.batch_id),
   };
 }
+
+/** RETURNING gives rows in no particular order; a batch is read oldest first, as recorded. */
+const byRecorded = (a: DisclosureRecord, b: DisclosureRecord) => a.recordedAt - b.recordedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -1,7 +1,8 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
-import { consentSchema } from '../consent/consent-schema.js';
+import { consentSchema, disclosureBatchSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
+import { reviewSchema } from '../review/review-schema.js';
 
 /**
  * Numbered migrations, applied in order at start under an advisory lock (several processes may
@@ -88,4 +89,8 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 5, sql: invitationSchema('postgres') },
   // Delivery leases name their holder (src/storage/subscriptions/subscription-sql.ts claimDue).
   { version: 6, sql: subscriptionLeaseOwnerSchema() },
+  // The disclosure log's materializer claims rows in batches (src/storage/consent).
+  { version: 7, sql: disclosureBatchSchema('postgres') },
+  // Issue 5 c: review before sending — the recipient's policy and the held events (src/storage/review).
+  { version: 8, sql: reviewSchema('postgres') },
 ];

@@ -19,6 +19,8 @@ import { consentRecords } from '../consent/consent-sql.js';
 import type { ConsentRecords } from '../consent/consent-records.js';
 import { invitationRecords } from '../handover/invitation-sql.js';
 import type { InvitationRecords } from '../handover/invitation-records.js';
+import { reviewRecords } from '../review/review-sql.js';
+import type { ReviewRecords } from '../review/review-records.js';
 
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
@@ -35,6 +37,7 @@ export class PostgresStore implements Store {
   readonly subscriptions: SubscriptionRecords;
   readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
+  readonly review: ReviewRecords;
   readonly signals: PostgresSignals;
 
   constructor(connectionString: string, poolSize = 10) {
@@ -47,8 +50,9 @@ export class PostgresStore implements Store {
     this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
     this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres',
       applicationName.slice(LEASE_HOLDER_PREFIX.length));
-    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
+    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
     this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
+    this.review = reviewRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */

@@ -23,6 +23,8 @@ import { consentRecords } from '../consent/consent-sql.js';
 import type { ConsentRecords } from '../consent/consent-records.js';
 import { invitationRecords } from '../handover/invitation-sql.js';
 import type { InvitationRecords } from '../handover/invitation-records.js';
+import { reviewRecords } from '../review/review-sql.js';
+import type { ReviewRecords } from '../review/review-records.js';
 
 /** WAL pages (4 KiB) after which the writer restarts the WAL: ~40 MiB. */
 const WAL_RESTART_PAGES = 10_000;
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
   readonly subscriptions: SubscriptionRecords;
   readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
+  readonly review: ReviewRecords;
 
   constructor(path: string, options: SqliteOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -83,8 +86,9 @@ export class SqliteStore implements Store {
     this.commits = new GroupCommit(this.writer);
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite', randomUUID());
-    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
+    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
     this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
+    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
   }
 
   async migrate(): Promise<void> {

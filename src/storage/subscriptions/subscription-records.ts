@@ -78,6 +78,11 @@ export interface DeliveryOutcome {
   nextAttemptAt: number | null;
   /** When events are still pending after this round, come back at `now` instead of `nextAttemptAt`. */
   continueIfPending: boolean;
+  /**
+   * The highest event number the round looked at (issue 5 c: events waiting for review): events
+   * numbered above it, recorded while the round ran, bring it back at `now` even without `continueIfPending`.
+   */
+  seenUpTo?: number;
   /** The status when the round claimed the subscription: a change by the subscriber since wins. */
   claimedStatus: SubscriptionState;
   now: number;

@@ -132,6 +132,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         last_delivered = CASE WHEN last_delivered > ${o.lastDelivered} THEN last_delivered ELSE CAST(${o.lastDelivered} AS BIGINT) END,
         last_sent_at = COALESCE(${o.lastSentAt}, last_sent_at),
         next_attempt_at = CASE WHEN ${o.continueIfPending ? 1 : 0} = 1 AND events_since_start > ${o.lastDelivered} THEN CAST(${o.now} AS BIGINT)
+          WHEN events_since_start > CAST(${o.seenUpTo ?? Number.MAX_SAFE_INTEGER} AS BIGINT) THEN CAST(${o.now} AS BIGINT)
           WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
           ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
         leased_until = NULL, leased_by = NULL, updated_at = ${o.now}
