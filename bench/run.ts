@@ -7,8 +7,12 @@
  * The subscription section (bench/subscriptions-bench.ts) measures write-to-notification latency at
  * a loopback receiver, and what subscriptions cost writes; it has its own table.
  *
+ * The revocation section (bench/revocation-bench.ts) measures how long a revocation takes to take
+ * effect: the next request refused (in the revoking process and, on PostgreSQL, in another one),
+ * the subscription off, and that no notification follows.
+ *
  * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG,
- * BENCH_ONLY (core | subscriptions; default both).
+ * BENCH_ONLY (core | subscriptions | revocation; default all), BENCH_REVOCATION_ROUNDS (default 10).
  */
 import autocannon from 'autocannon';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -20,15 +24,18 @@ import pg from 'pg';
 import { condition, patient, transactionBundle } from './fixtures.js';
 import { processStats } from './process-stats.js';
 import { postgresInsertFloor, sqliteInsertFloor } from './raw-insert-floor.js';
+import { benchRevocation, revocationTable, type RevocationRow } from './revocation-bench.js';
 import { benchSubscriptions, subscriptionTable, type SubscriptionRow } from './subscriptions-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PG_ADMIN = process.env.HANDOVER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,sqlite-full,postgres').split(',');
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== 'core' && ONLY !== 'subscriptions') throw new Error(`BENCH_ONLY must be core or subscriptions, not ${ONLY}`);
-const CORE = ONLY !== 'subscriptions';
-const SUBSCRIPTIONS = ONLY !== 'core';
+if (ONLY !== undefined && !['core', 'subscriptions', 'revocation'].includes(ONLY)) throw new Error(`BENCH_ONLY must be core, subscriptions or revocation, not ${ONLY}`);
+const CORE = ONLY === undefined || ONLY === 'core';
+const SUBSCRIPTIONS = ONLY === undefined || ONLY === 'subscriptions';
+const REVOCATION = ONLY === undefined || ONLY === 'revocation';
+const REVOCATION_ROUNDS = Number(process.env.BENCH_REVOCATION_ROUNDS ?? 10);
 
 interface Row {
   engine: string;
@@ -46,6 +53,7 @@ interface Row {
 
 const rows: Row[] = [];
 const subscriptionRows: SubscriptionRow[] = [];
+const revocationRows: RevocationRow[] = [];
 const floors: Record<string, number> = {};
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -198,7 +206,17 @@ function table(): string {
 async function main(): Promise<void> {
   log(`Handover benchmark: ${SECONDS} s per scenario, ${cpus().length} cores, Node ${process.version}${ONLY ? `, only ${ONLY}` : ''}`);
   if (CORE) await measureFloors();
-  for (const engine of ENGINES) await benchEngine(engine);
+  for (const engine of ENGINES) {
+    if (CORE || SUBSCRIPTIONS) await benchEngine(engine);
+    if (REVOCATION && (engine === 'sqlite' || engine === 'postgres')) {
+      log(`• ${engine}: revocation (revoke → refused, subscription off, nothing sent), ${REVOCATION_ROUNDS} rounds`);
+      try {
+        revocationRows.push(...await benchRevocation({ engine, rounds: REVOCATION_ROUNDS, log }));
+      } catch (error) {
+        log(`• ${engine}: revocation skipped — ${(error as Error).message}`);
+      }
+    }
+  }
   const stamp = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}`;
   const file = 'BENCHMARKS.md';
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -216,6 +234,12 @@ async function main(): Promise<void> {
     log(`\n${results}`);
     put('subscriptions', `${stamp}, writers in the bench process, the receiver in its own, the steady rate for ${SECONDS} s. `
       + `Command: \`BENCH_ONLY=subscriptions BENCH_ENGINES=${ENGINES.filter((e) => e !== 'sqlite-full').join(',')} npm run bench\`.\n\n${results}`);
+  }
+  if (REVOCATION) {
+    const results = revocationTable(revocationRows);
+    log(`\n${results}`);
+    put('revocation', `${stamp}, ${REVOCATION_ROUNDS} rounds per engine, each a fresh patient grant with a live rest-hook subscription; `
+      + `times from sending the RFC 7009 revocation. Command: \`BENCH_ONLY=revocation npm run bench\`.\n\n${results}`);
   }
   writeFileSync(file, text);
   log(`results written to ${file}`);

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator, SigningKeys, signAccessToken } from '../../src/access/index.js';
 import type { AuthRecords, GrantRecord } from '../../src/storage/index.js';
-import { testEngines } from '../harness/engines.js';
+import { openStore } from '../../src/storage/index.js';
+import { createTestDatabase, testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
 
 const BASE = 'https://h/fhir';
@@ -66,5 +67,31 @@ for (const engine of testEngines()) {
       clock.at = start + 500;
       assert.equal(await accepts(), false);
     });
+
+    if (engine === 'postgres') {
+      it("another process's revocation ends the trust at once: PostgreSQL tells every process (NOTIFY)", async () => {
+        const created = await createTestDatabase(engine);
+        const writer = openStore(created.url, { sqliteSynchronous: 'normal' });
+        const server = openStore(created.url, { sqliteSynchronous: 'normal' });
+        try {
+          await writer.migrate();
+          await server.migrate();
+          // The serving process's clock stands still: only the announcement can end its trust.
+          const { accepts } = await setUp(server.auth, grantOf('announced', null));
+          assert.equal(await accepts(), true);
+          await writer.auth.revokeGrant('announced', Date.now(), 'test');
+          let refused = false;
+          for (let i = 0; i < 200 && !refused; i++) {
+            refused = !(await accepts());
+            if (!refused) await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          assert.ok(refused, 'refused although the trust period never ran out');
+        } finally {
+          await writer.close();
+          await server.close();
+          await created.drop();
+        }
+      });
+    }
   });
 }

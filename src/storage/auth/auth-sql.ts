@@ -6,11 +6,30 @@ import type {
 } from './auth-records.js';
 import type { RecordDb } from './record-db.js';
 
-/** The auth records in plain SQL that both engines run unchanged (placeholders aside). */
-export function authRecords(db: RecordDb): AuthRecords {
+/**
+ * How many revocations (grants, token ids, review policies) this process knows of: the token
+ * caches compare it (`AuthRecords.revocationEpoch`). Bumped by this process's own revocations and,
+ * on PostgreSQL, by other processes' (a NOTIFY), so a revocation anywhere ends cached trust at once.
+ */
+export class RevocationEpoch {
+  value = 0;
+  bump(): void {
+    this.value++;
+  }
+}
+
+/**
+ * The auth records in plain SQL that both engines run unchanged (placeholders aside). `announce`
+ * tells other processes of a committed revocation (PostgreSQL NOTIFY); it may fail — their caches
+ * then expire on their own (`--token-check-cache-ms`), as before announcing existed.
+ */
+export function authRecords(db: RecordDb, epoch = new RevocationEpoch(), announce?: () => Promise<void>): AuthRecords {
   const one = async (statement: ReturnType<typeof sql>) => (await db.read.query(statement))[0];
   const write = (statement: ReturnType<typeof sql>) => db.atomically((tx) => tx.query(statement));
-  let revocations = 0;
+  const revoked = async () => {
+    epoch.bump();
+    await announce?.().catch(() => undefined);
+  };
 
   return {
     insertClient: async (c) => {
@@ -24,7 +43,7 @@ export function authRecords(db: RecordDb): AuthRecords {
     listClients: async () => (await db.read.query(sql`SELECT * FROM auth_clients ORDER BY created_at, client_id`)).map(clientOf),
     setClientReview: async (clientId, review) => {
       const changed = (await write(sql`UPDATE auth_clients SET review = ${review} WHERE client_id = ${clientId} RETURNING client_id`)).length > 0;
-      if (changed) revocations++;
+      if (changed) await revoked();
       return changed;
     },
 
@@ -56,9 +75,9 @@ export function authRecords(db: RecordDb): AuthRecords {
       await write(sql`UPDATE grants SET last_used_at = ${lastUsedAt}, idle_expires_at = ${idleExpiresAt} WHERE id = ${id} AND revoked_at IS NULL`);
     },
     revokeGrant: async (id, at, reason) => {
-      const revoked = (await write(sql`UPDATE grants SET revoked_at = ${at}, revoked_reason = ${reason} WHERE id = ${id} AND revoked_at IS NULL RETURNING id`)).length > 0;
-      revocations++;
-      return revoked;
+      const revokedNow = (await write(sql`UPDATE grants SET revoked_at = ${at}, revoked_reason = ${reason} WHERE id = ${id} AND revoked_at IS NULL RETURNING id`)).length > 0;
+      await revoked();
+      return revokedNow;
     },
     grantsDerivedFromToken: async (tokenId) => (await db.read.query(sql`SELECT * FROM grants WHERE parent_token_id = ${tokenId}`)).map(grantOf),
     grantsOfUser: async (userId) => (await db.read.query(sql`SELECT * FROM grants WHERE user_id = ${userId} ORDER BY created_at DESC`)).map(grantOf),
@@ -80,7 +99,7 @@ export function authRecords(db: RecordDb): AuthRecords {
 
     revokeTokenId: async (jti, grantId, expiresAt) => {
       await write(sql`INSERT INTO revoked_token_ids (jti, grant_id, expires_at) VALUES (${jti}, ${grantId}, ${expiresAt}) ON CONFLICT (jti) DO NOTHING`);
-      revocations++;
+      await revoked();
     },
     isTokenIdRevoked: async (jti) => (await one(sql`SELECT 1 AS revoked FROM revoked_token_ids WHERE jti = ${jti}`)) !== undefined,
     tokenStanding: async (grantId, jti) => {
@@ -88,7 +107,7 @@ export function authRecords(db: RecordDb): AuthRecords {
       if (row) return { grant: grantOf(row), tokenRevoked: row['token_revoked'] !== null && row['token_revoked'] !== undefined };
       return { grant: undefined, tokenRevoked: await one(sql`SELECT 1 AS revoked FROM revoked_token_ids WHERE jti = ${jti}`) !== undefined };
     },
-    revocationEpoch: () => revocations,
+    revocationEpoch: () => epoch.value,
 
     insertLaunch: async (l) => {
       await write(sql`INSERT INTO auth_launches (launch_hash, client_id, user_id, patient_id, encounter_id, expires_at, used_at)

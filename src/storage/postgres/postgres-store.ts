@@ -11,7 +11,7 @@ import { normalizePostgresError, postgresExecutor } from './postgres-executor.js
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresSignals } from './postgres-signals.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
-import { authRecords } from '../auth/auth-sql.js';
+import { authRecords, RevocationEpoch } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { LEASE_HOLDER_PREFIX, subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
@@ -22,6 +22,8 @@ import type { InvitationRecords } from '../handover/invitation-records.js';
 import { reviewRecords } from '../review/review-sql.js';
 import type { ReviewRecords } from '../review/review-records.js';
 
+/** Where a process announces a committed revocation to the others (their token caches, ADR 0003). */
+const REVOCATIONS_CHANNEL = 'handover_revocations';
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
 
@@ -39,6 +41,7 @@ export class PostgresStore implements Store {
   readonly invitations: InvitationRecords;
   readonly review: ReviewRecords;
   readonly signals: PostgresSignals;
+  private readonly revocations = new RevocationEpoch();
 
   constructor(connectionString: string, poolSize = 10) {
     // Every connection names this store instance: a delivery lease it holds is free once none is left.
@@ -47,7 +50,8 @@ export class PostgresStore implements Store {
     this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
-    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
+    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) },
+      this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
     this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres',
       applicationName.slice(LEASE_HOLDER_PREFIX.length));
     this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
@@ -100,6 +104,10 @@ export class PostgresStore implements Store {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
       client.release();
     }
+    // Every process that serves migrates first: from here on another process's revocation ends
+    // this one's cached token checks at once, not after `--token-check-cache-ms`. A signal lost
+    // (the listening connection dropped) leaves the cache's own expiry as the bound.
+    await this.signals.listen(REVOCATIONS_CHANNEL, () => this.revocations.bump());
   }
 
   async isReady(): Promise<boolean> {
