@@ -4,5 +4,6 @@ export type * from './subscriptions/subscription-records.js';
 export type * from './consent/consent-records.js';
 export type * from './handover/invitation-records.js';
 export type * from './review/review-records.js';
+export { SUBSCRIPTIONS_MATCHER } from './review/review-sql.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export { StorageError, StorageConflict, StorageBusy, StorageBadQuery } from './storage-errors.js';

@@ -1,6 +1,6 @@
 import type { Clock, Logger, Metrics } from '../base/index.js';
 import { topicFires, type TopicRegistry } from '../model/index.js';
-import { StorageConflict, type Change, type NewEvent, type Store } from '../storage/index.js';
+import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type NewEvent, type Store } from '../storage/index.js';
 import { loadChanges } from './load-change.js';
 import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
 import type { SettingsCache } from './subscription-settings-cache.js';
@@ -29,7 +29,8 @@ export interface MatcherDeps {
   onRecorded?: () => void;
 }
 
-export const MATCHER_NAME = 'subscriptions';
+/** The cursor's name; the review gate compares changes with it (storage/review). */
+export const MATCHER_NAME = SUBSCRIPTIONS_MATCHER;
 const DEFAULT_BATCH = 200;
 
 /** How many events were recorded; `heldBack`: committed changes wait behind an older transaction. */

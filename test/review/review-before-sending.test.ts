@@ -180,6 +180,34 @@ for (const engine of testEngines()) {
       assert.equal(await pendingCount(), 0);
     });
 
+    it('no window between a commit and its hold: a change the matcher has not read yet is not readable by the reviewed recipient', async () => {
+      const engine = server.server.services.subscriptions;
+      // The matcher stopped: the change is committed, and no event, no hold exists for it yet.
+      await engine.stop();
+      try {
+        await newProblem('rv-window');
+        const readable = await http('PUT', `${server.fhirBase}/Condition/rv-1`, condition('rv-1', patientId, 'problem-list-item', { note: [{ text: 'v2' }] }));
+        assert.equal(readable.status, 200, readable.text);
+        assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-window`, undefined, as(reviewed))).status, 404, 'a new resource: not readable');
+        assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-1`, undefined, as(reviewed))).status, 404, 'an approved one, changed again: not readable');
+        const search = await http('GET', `${server.fhirBase}/Condition?patient=Patient/${patientId}&_id=rv-window,rv-1`, undefined, as(reviewed));
+        assert.deepEqual(search.body.entry ?? [], []);
+        assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-window`, undefined, as(plain))).status, 200, 'others read it at once');
+      } finally {
+        engine.start();
+      }
+      // Matched and held now: still not readable, until a clinician approves.
+      await until(async () => (await pendingCount()) === 2);
+      assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-window`, undefined, as(reviewed))).status, 404);
+      const bulk = (await queuePage(), clinician.formFields(`/review/${reviewed.clientId}`));
+      bulk.set('decision', 'approve');
+      await clinician.open(`${origin}/review/${reviewed.clientId}`, origin, { method: 'POST', form: bulk });
+      await reviewed.receiver.until(() => reviewed.receiver.events().length === 7);
+      assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-window`, undefined, as(reviewed))).status, 200, 'approved: readable');
+      const current = await http('GET', `${server.fhirBase}/Condition/rv-1`, undefined, as(reviewed));
+      assert.equal(current.body.meta.versionId, '2');
+    });
+
     it('only a signed-in clinician reviews, only with the form of this site', async () => {
       const patient = await signedIn(['pat', 'patient-password']);
       const page = await patient.open(`${origin}/review`, origin);

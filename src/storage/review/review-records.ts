@@ -67,7 +67,11 @@ export interface ReviewRecords {
   decide(clientId: string, keys: ReviewKey[], decision: ReviewDecision): Promise<ReviewItem[]>;
   /**
    * The resources these recipients may not read now: those whose latest held version (for that
-   * recipient) is pending or rejected. A later approved version lifts an earlier rejection.
+   * recipient) is pending or rejected (a later approved version lifts an earlier rejection); the
+   * focus of every event of their live subscriptions recorded but not yet held; and, while they
+   * have a live subscription, every resource whose change the matcher has not read yet — so no
+   * change is readable between its commit and its hold. Throws StorageBusy when the matcher is
+   * more than a thousand changes behind (fail closed).
    */
   heldFrom(clientIds: string[]): Promise<{ resourceType: string; id: string }[]>;
 }

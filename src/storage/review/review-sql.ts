@@ -1,11 +1,26 @@
-import { list, sql } from '../sql/sql-fragment.js';
+import { list, raw, sql } from '../sql/sql-fragment.js';
 import type { Row } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
+import { StorageBusy } from '../storage-errors.js';
 import type { ReviewItem, ReviewRecords, ReviewState } from './review-records.js';
 
-/** The review records in plain SQL that both engines run unchanged (placeholders aside). */
-export function reviewRecords(db: RecordDb): ReviewRecords {
+/** The subscriptions matcher's cursor (src/subscriptions/matcher.ts names it so). */
+export const SUBSCRIPTIONS_MATCHER = 'subscriptions';
+/** More changes than this not yet matched: the review pipeline is behind, and reviewed recipients wait (fail closed). */
+const MAX_UNMATCHED = 1000;
+
+/**
+ * The review records in plain SQL that both engines run (placeholders aside). The one engine
+ * difference is how a change-log position compares with the matcher's cursor: a sequence number
+ * on SQLite, `xid:seq` on PostgreSQL (ADR 0001).
+ */
+export function reviewRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): ReviewRecords {
   const pendingOrder = sql`ORDER BY client_id, subscription_id, event_number`;
+  const afterCursor = raw(engine === 'sqlite'
+    ? `v.seq > COALESCE((SELECT CAST(NULLIF(position, '') AS INTEGER) FROM subscription_matcher_cursors WHERE name = '${SUBSCRIPTIONS_MATCHER}'), 0)`
+    : `(v.xid, v.seq) > (
+        COALESCE((SELECT NULLIF(split_part(position, ':', 1), '')::xid8 FROM subscription_matcher_cursors WHERE name = '${SUBSCRIPTIONS_MATCHER}'), '0'::xid8),
+        COALESCE((SELECT NULLIF(split_part(position, ':', 2), '')::bigint FROM subscription_matcher_cursors WHERE name = '${SUBSCRIPTIONS_MATCHER}'), 0))`);
   return {
     hold: async (events) => {
       if (events.length === 0) return;
@@ -46,11 +61,26 @@ export function reviewRecords(db: RecordDb): ReviewRecords {
     }),
     heldFrom: async (clientIds) => {
       if (clientIds.length === 0) return [];
-      const rows = await db.read.query(sql`SELECT DISTINCT i.focus_type, i.focus_id FROM review_items i
-        WHERE i.client_id IN (${list(clientIds)}) AND i.state <> 'approved'
+      const clients = list(clientIds);
+      // Held or rejected at review (a later approved version lifts an earlier rejection) …
+      const rows = await db.read.query(sql`SELECT i.focus_type, i.focus_id FROM review_items i
+        WHERE i.client_id IN (${clients}) AND i.state <> 'approved'
           AND NOT EXISTS (SELECT 1 FROM review_items j WHERE j.client_id = i.client_id AND j.focus_type = i.focus_type AND j.focus_id = i.focus_id
-            AND j.state = 'approved' AND j.focus_version > i.focus_version)`);
-      return rows.map((r) => ({ resourceType: String(r.focus_type), id: String(r.focus_id) }));
+            AND j.state = 'approved' AND j.focus_version > i.focus_version)
+        UNION
+        SELECT e.focus_type, e.focus_id FROM subscription_events e JOIN subscriptions s ON s.id = e.subscription_id JOIN grants g ON g.id = s.grant_id
+        WHERE g.client_id IN (${clients}) AND s.status <> 'off' AND e.delivered_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.subscription_id = e.subscription_id AND r.event_number = e.event_number)`);
+      // … and, while the recipient has a live subscription, every change the matcher has not
+      // looked at yet: between a commit and its hold there is no window in which to read it.
+      const unmatched = await db.read.query(sql`SELECT v.resource_type AS focus_type, v.id AS focus_id FROM resource_versions v
+        WHERE ${afterCursor}
+          AND EXISTS (SELECT 1 FROM subscriptions s JOIN grants g ON g.id = s.grant_id WHERE g.client_id IN (${clients}) AND s.status <> 'off')
+        LIMIT ${MAX_UNMATCHED + 1}`);
+      if (unmatched.length > MAX_UNMATCHED) throw new StorageBusy('the review queue is behind the change log; retry shortly');
+      const held = new Map<string, { resourceType: string; id: string }>();
+      for (const r of [...rows, ...unmatched]) held.set(`${String(r.focus_type)}/${String(r.focus_id)}`, { resourceType: String(r.focus_type), id: String(r.focus_id) });
+      return [...held.values()];
     },
   };
 }

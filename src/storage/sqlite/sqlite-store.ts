@@ -88,7 +88,7 @@ export class SqliteStore implements Store {
     this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite', randomUUID());
     this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
     this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
-    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
+    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
   }
 
   async migrate(): Promise<void> {
