@@ -64,11 +64,11 @@ export class DisclosureLog {
   }
 
   /** A notification the subscriber accepted (2xx), with the references it carried. */
-  async recordNotification(n: { grantId: string | null; subscriptionId: string; eventNumbers: number[]; references: string[] }): Promise<void> {
+  async recordNotification(n: { grantId: string | null; clientId?: string; subscriptionId: string; eventNumbers: number[]; references: string[] }): Promise<void> {
     if (n.grantId === null || n.references.length === 0) return;
-    const grant = await this.deps.store.auth.getGrant(n.grantId);
-    if (!grant) return;
-    await this.insert(grant.id, grant.clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
+    const clientId = n.clientId ?? (await this.deps.store.auth.getGrant(n.grantId))?.clientId;
+    if (clientId === undefined) return;
+    await this.insert(n.grantId, clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
   }
 
   /**

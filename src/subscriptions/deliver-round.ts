@@ -66,6 +66,9 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   const upcoming = deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
+  // Issue 5 c: whose review binds it, asked at the same time (independent reads: one wait, not two).
+  const reviewing = reviewerOf(deps.store, record.grantId);
+  reviewing.catch(() => undefined);
   const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
   if (!authority.alive) return turnOff(authority.reason);
 
@@ -74,7 +77,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false)
     || (websocket?.needsHandshake(record.id) ?? false);
   // Issue 5 c: a recipient that requires review gets only what a clinician decided, in number order.
-  const reviewer = await reviewerOf(deps.store, record.grantId);
+  const reviewer = await reviewing;
   let type: NotificationType;
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   let rejected = new Map<number, string>();
@@ -141,7 +144,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
-    await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId, eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
+    await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId,
+      ...(authority.access.open ? {} : { clientId: authority.access.caller.clientId }), eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,

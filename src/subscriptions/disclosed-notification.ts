@@ -8,6 +8,8 @@ import type { NotificationEvent, PayloadContent, Resource } from '../model/index
 export interface DisclosedNotification {
   subscriptionId: string;
   grantId: string | null;
+  /** The client holding that grant, when the round knows it (saves the log a lookup). */
+  clientId?: string;
   eventNumbers: number[];
   references: string[];
 }
