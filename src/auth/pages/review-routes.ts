@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { UserRecord } from '../../storage/index.js';
 import type { AuthContext } from '../auth-context.js';
+import { signedInClinician } from './clinician-gate.js';
 import { FormParams } from '../oauth/form-params.js';
-import { signedInUser } from '../users/sessions.js';
 import { errorPage } from './auth-pages.js';
 import { csrfToken, csrfValid, pageHeaders } from './browser-security.js';
 import { reviewIndexPage, reviewQueuePage } from './review-page.js';
@@ -22,18 +21,7 @@ export function reviewRoutes(app: FastifyInstance, ctx: AuthContext): void {
   const production = ctx.mode === 'production';
   const show = (reply: FastifyReply, status: number, body: string) => pageHeaders(reply, production).code(status).send(body);
 
-  const clinician = async (request: FastifyRequest, reply: FastifyReply): Promise<UserRecord | undefined> => {
-    const user = await signedInUser(ctx, request);
-    if (!user) {
-      await reply.redirect(`/auth/sign-in?next=${encodeURIComponent(new URL(request.url, 'http://x').pathname)}`, 303);
-      return undefined;
-    }
-    if (!user.fhirUser.startsWith('Practitioner/')) {
-      await show(reply, 403, errorPage('Clinicians only', 'Reviewing what leaves is for clinicians.'));
-      return undefined;
-    }
-    return user;
-  };
+  const clinician = (request: FastifyRequest, reply: FastifyReply) => signedInClinician(ctx, request, reply, 'Reviewing what leaves is for clinicians.');
   const clientOf = (request: FastifyRequest) => {
     const { clientId } = request.params as { clientId: string };
     return CLIENT_ID.test(clientId) ? clientId : undefined;

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isFhirId } from '../../base/index.js';
-import type { UserRecord } from '../../storage/index.js';
 import type { AuthContext } from '../auth-context.js';
+import { signedInClinician } from '../pages/clinician-gate.js';
 import { mintLaunch, LaunchRefused } from '../launch/mint-launch.js';
 import { FormParams } from '../oauth/form-params.js';
 import { errorPage } from '../pages/auth-pages.js';
 import { csrfToken, csrfValid, pageHeaders } from '../pages/browser-security.js';
 import { encountersOf, findPatients, patientLabelOf } from '../pages/chart-lookup.js';
-import { signedInUser } from '../users/sessions.js';
 import { readChart } from './chart-data.js';
 import { chartPage, patientListPage } from './chart-pages.js';
 import { invitationPrintPage } from './invitation-print-page.js';
@@ -21,18 +20,7 @@ export function chartRoutes(app: FastifyInstance, ctx: AuthContext): void {
   const production = ctx.mode === 'production';
   const show = (reply: FastifyReply, status: number, body: string) => pageHeaders(reply, production).code(status).send(body);
 
-  const clinician = async (request: FastifyRequest, reply: FastifyReply): Promise<UserRecord | undefined> => {
-    const user = await signedInUser(ctx, request);
-    if (!user) {
-      await reply.redirect(`/auth/sign-in?next=${encodeURIComponent(new URL(request.url, 'http://x').pathname)}`, 303);
-      return undefined;
-    }
-    if (!user.fhirUser.startsWith('Practitioner/')) {
-      await show(reply, 403, errorPage('Clinicians only', 'The chart is for clinicians. Patients use the portal.'));
-      return undefined;
-    }
-    return user;
-  };
+  const clinician = (request: FastifyRequest, reply: FastifyReply) => signedInClinician(ctx, request, reply, 'The chart is for clinicians. Patients use the portal.');
 
   app.get('/ehr', async (request, reply) => {
     const user = await clinician(request, reply);
