@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger, newId, systemClock } from '../src/base/index.js';
-import { extractSearchIndex, type Resource } from '../src/model/index.js';
-import { openStore, type Store } from '../src/storage/index.js';
+import type { Resource } from '../src/model/index.js';
+import { openStore } from '../src/storage/index.js';
 import { createSubscriptionEngine, type SubscriptionEngine } from '../src/subscriptions/index.js';
 import { OPEN_ACCESS } from '../src/access/index.js';
+import { write } from '../test/subscriptions/engine-harness.js';
 
 /**
  * Where a notification's time goes inside the server, without HTTP: changes written the way the
@@ -108,17 +109,6 @@ async function openDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
       await dropper.end();
     },
   };
-}
-
-async function write(store: Store, resource: Resource & { id: string }): Promise<void> {
-  await store.transaction(async (tx) => {
-    const current = await tx.readCurrentForUpdate(resource.resourceType, resource.id);
-    const versionId = (current?.versionId ?? 0) + 1;
-    const lastUpdated = Math.max(Date.now(), (current?.lastUpdated ?? 0) + 1);
-    const stored = { ...resource, meta: { versionId: String(versionId), lastUpdated: new Date(lastUpdated).toISOString() } };
-    await tx.writeVersion({ resourceType: resource.resourceType, id: resource.id, versionId, lastUpdated, json: JSON.stringify(stored),
-      index: extractSearchIndex(stored, { localBase: FHIR_BASE }) });
-  });
 }
 
 const condition = (id: string, patient: string): Resource & { id: string } => ({
