@@ -208,6 +208,38 @@ for (const engine of testEngines()) {
       assert.equal(current.body.meta.versionId, '2');
     });
 
+    it('the policy at registration: the operator may set it; a wrong value, or in production any registration without the operator, is refused and registers nothing', async () => {
+      const register = (at: TestServer, body: Record<string, unknown>, operator?: string) => http('POST', `${new URL(at.fhirBase).origin}/auth/register`,
+        { client_name: 'Registered with a policy', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1:9/cb'], ...body },
+        { 'content-type': 'application/json', authorization: operator ? `Bearer ${operator}` : '' });
+      const refusedWith = async (at: TestServer, body: Record<string, unknown>, operator?: string) => {
+        const before = (await at.server.services.store.auth.listClients()).length;
+        const refused = await register(at, body, operator);
+        assert.equal(refused.status, 400, refused.text);
+        assert.equal(refused.body.error, 'invalid_client_metadata');
+        assert.match(refused.body.error_description, /handover_review/);
+        assert.equal((await at.server.services.store.auth.listClients()).length, before, 'nothing registered');
+      };
+      await refusedWith(server, { handover_review: 'maybe' }, OPERATOR);
+      await refusedWith(server, { handover_review: 7 }, OPERATOR);
+      const accepted = await register(server, { handover_review: 'required' }, OPERATOR);
+      assert.equal(accepted.status, 201, accepted.text);
+      assert.equal(accepted.body.handover_review, 'required');
+      assert.equal((await server.server.services.store.auth.getClient(accepted.body.client_id))?.review, 'required');
+      // Production: registration, and the review policy with it, is the operator's alone (RFC 7591 initial access token).
+      const production = await startTestServer(engine, { mode: 'production', operatorToken: OPERATOR });
+      try {
+        const before = (await production.server.services.store.auth.listClients()).length;
+        const refused = await register(production, { handover_review: 'none' });
+        assert.equal(refused.status, 401, refused.text);
+        assert.equal(refused.body.error, 'invalid_token');
+        assert.equal((await production.server.services.store.auth.listClients()).length, before, 'nothing registered');
+        await refusedWith(production, { handover_review: 'sometimes' }, OPERATOR);
+      } finally {
+        await production.close();
+      }
+    });
+
     it('only a signed-in clinician reviews, only with the form of this site', async () => {
       const patient = await signedIn(['pat', 'patient-password']);
       const page = await patient.open(`${origin}/review`, origin);
