@@ -107,7 +107,11 @@ async function offAfter(read: () => Promise<{ status: string } | undefined>, sta
   }
 }
 
-/** Another server process on the same PostgreSQL database, published under the first one's base URL (as behind a load balancer). */
+/**
+ * Another server process on the same PostgreSQL database, published under the first one's base URL
+ * (as behind a load balancer). Not test/harness/cli.ts `spawnServer`: that module registers a
+ * node:test hook at import, which turns the bench run into a (empty) test run.
+ */
 async function startSecondProcess(dbUrl: string, baseUrl: string): Promise<{ child: ChildProcess; fhirBase: string }> {
   const port = await freePort();
   const entry = existsSync('dist/src/cli/main.js') ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
