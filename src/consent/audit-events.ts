@@ -61,6 +61,7 @@ export function auditEventsOf(batch: DisclosureBatch): Resource[] {
     || compare(a.recipient.clientId, b.recipient.clientId));
   for (const { record, recipient } of inOrder) {
     const detail = JSON.parse(record.detail) as { query?: string; subscription?: string; events?: number[] };
+    const touched = new Set<Group>();
     for (const ref of JSON.parse(record.resources) as string[]) {
       const patient = batch.patientOf.get(ref) ?? '';
       const key = JSON.stringify([recipient.clientId, recipient.actor?.clientId ?? '', recipient.consentId ?? '', record.kind, patient]);
@@ -70,6 +71,7 @@ export function auditEventsOf(batch: DisclosureBatch): Resource[] {
       group.first = Math.min(group.first, record.recordedAt);
       group.last = Math.max(group.last, record.recordedAt);
       group.resources.add(ref);
+      touched.add(group);
       if (detail.query !== undefined) group.queries.add(detail.query);
       if (detail.subscription !== undefined) {
         const numbers = group.notified.get(detail.subscription) ?? [];
@@ -78,9 +80,7 @@ export function auditEventsOf(batch: DisclosureBatch): Resource[] {
       }
     }
     // Counted once per group it touched, however many of its resources fell there.
-    const touched = new Set((JSON.parse(record.resources) as string[]).map((ref) =>
-      JSON.stringify([recipient.clientId, recipient.actor?.clientId ?? '', recipient.consentId ?? '', record.kind, batch.patientOf.get(ref) ?? ''])));
-    for (const key of touched) groups.get(key)!.count++;
+    for (const group of touched) group.count++;
   }
   // Sorted keys: the same rows give the same ids, whatever order they were read in.
   return [...groups.keys()].sort().map((key, i) => auditEvent(`${batch.batchId}-${i}`, groups.get(key)!, batch.fhirBase));
