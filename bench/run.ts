@@ -12,7 +12,9 @@
  * the subscription off, and that no notification follows.
  *
  * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG,
- * BENCH_ONLY (core | subscriptions | revocation; default all), BENCH_REVOCATION_ROUNDS (default 10).
+ * BENCH_ONLY (core | subscriptions | revocation; default all), BENCH_REVOCATION_ROUNDS (default 10),
+ * BENCH_SCENARIOS (core rows whose name contains one of these comma-separated words, e.g. `read,search`),
+ * BENCH_CPU_PROF (a directory: the server writes a V8 CPU profile there when it stops).
  */
 import autocannon from 'autocannon';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +38,8 @@ const CORE = ONLY === undefined || ONLY === 'core';
 const SUBSCRIPTIONS = ONLY === undefined || ONLY === 'subscriptions';
 const REVOCATION = ONLY === undefined || ONLY === 'revocation';
 const REVOCATION_ROUNDS = Number(process.env.BENCH_REVOCATION_ROUNDS ?? 10);
+const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 interface Row {
   engine: string;
@@ -91,7 +95,8 @@ async function measureFloors(): Promise<void> {
 
 async function startServer(db: string, synchronous: string, port: number): Promise<ChildProcess> {
   const entry = existsSync('dist/src/cli/main.js') ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
-  const child = spawn(process.execPath, [...entry, 'serve', '--port', String(port), '--db', db, '--log-level', 'warn',
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, ...entry, 'serve', '--port', String(port), '--db', db, '--log-level', 'warn',
     '--sample-data', 'false', '--sqlite-synchronous', synchronous], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(`http://127.0.0.1:${port}/readyz`);
   return child;
@@ -178,6 +183,7 @@ async function benchCore(engine: string, storageFloor: number, base: string, ser
   ];
   for (const scenario of scenarios) {
     if (engine === 'sqlite-full' && !scenario.name.startsWith('create')) continue;
+    if (SCENARIOS && !SCENARIOS.some((word) => scenario.name.includes(word))) continue;
     for (const connections of [1, 10]) {
       const before = processStats(server.pid!);
       const result = await load(scenario.url, connections, { method: scenario.method ?? 'GET', ...(scenario.body ? { body: scenario.body } : {}), headers: await authorization() });

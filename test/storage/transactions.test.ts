@@ -29,5 +29,21 @@ for (const engine of testEngines()) {
       assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 2);
       assert.ok(await testStore().readCurrent('Basic', 'solo'));
     });
+
+    test('a read after a commit sees it, even when a read in the same event-loop turn began a snapshot before the commit', async () => {
+      const store = testStore();
+      const basic = (versionId: number) => ({ resourceType: 'Basic', id: 'turn', versionId, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id: 'turn', meta: { versionId: String(versionId) } }), index: null });
+      await store.transaction((tx) => tx.writeVersion(basic(1)));
+      let during: number | undefined;
+      await store.transaction(async (tx) => {
+        await tx.writeVersion(basic(2));
+        // A read outside the transaction while it is open: it sees version 1 (SQLite keeps that
+        // snapshot for the rest of the turn; the commit follows in this same turn).
+        during = (await store.readCurrent('Basic', 'turn'))?.versionId;
+      });
+      const after = await store.readCurrent('Basic', 'turn');
+      assert.equal(during, 1, 'an uncommitted version is not seen outside its transaction');
+      assert.equal(after?.versionId, 2, 'the read after the commit sees version 2');
+    });
   });
 }

@@ -29,7 +29,8 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
     claimDisclosures: (batchId, limit, at, staleBefore) => db.atomically(async (tx) => {
       // A stale claim first: its writer died between claiming and marking; the same rows again
       // give the same AuditEvent ids. The compare on claimed_at makes the take-over one caller's.
-      const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE materialized_at IS NULL AND batch_id IS NOT NULL
+      // (Each query names its partial index's condition, so the index serves it: consent-schema.ts.)
+      const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE batch_id IS NOT NULL AND materialized_at IS NULL
         AND claimed_at < ${staleBefore} LIMIT 1`);
       if (stale.length > 0) {
         const staleId = String(stale[0]!.batch_id);
@@ -37,17 +38,17 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
           AND claimed_at < ${staleBefore} RETURNING *`);
         if (taken.length > 0) return { batchId: staleId, records: taken.map(disclosureOf).sort(byRecorded) };
       }
-      // Select, then update, in the transaction: a LIMIT inside UPDATE … WHERE id IN (…) may be
+      // Select, then update, in the transaction: a LIMIT inside UPDATE … WHERE seq IN (…) may be
       // re-evaluated by PostgreSQL and take more rows than asked.
-      const picked = await tx.query(sql`SELECT id FROM disclosures WHERE batch_id IS NULL ORDER BY recorded_at, id LIMIT ${limit} ${skipLocked}`);
+      const picked = await tx.query(sql`SELECT seq FROM disclosures WHERE batch_id IS NULL ORDER BY seq LIMIT ${limit} ${skipLocked}`);
       if (picked.length === 0) return { batchId, records: [] };
       const claimed = await tx.query(sql`UPDATE disclosures SET batch_id = ${batchId}, claimed_at = ${at}
-        WHERE id IN (${join(picked.map((r) => sql`${String(r.id)}`), ', ')}) AND batch_id IS NULL RETURNING *`);
+        WHERE seq IN (${join(picked.map((r) => sql`${Number(r.seq)}`), ', ')}) AND batch_id IS NULL RETURNING *`);
       return { batchId, records: claimed.map(disclosureOf).sort(byRecorded) };
     }),
 
     markMaterialized: async (batchId, at) => {
-      await db.atomically((tx) => tx.query(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId}`));
+      await db.atomically((tx) => tx.query(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId} AND materialized_at IS NULL`));
     },
 
     pruneMaterialized: async (before) =>

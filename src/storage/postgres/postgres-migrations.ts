@@ -1,6 +1,6 @@
 import { authSchema } from '../auth/auth-schema.js';
 import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
-import { consentSchema, disclosureBatchSchema } from '../consent/consent-schema.js';
+import { consentSchema, disclosureBatchSchema, disclosureSeqSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 import { reviewSchema } from '../review/review-schema.js';
 
@@ -93,4 +93,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 7, sql: disclosureBatchSchema('postgres') },
   // Issue 5 c: review before sending — the recipient's policy and the held events (src/storage/review).
   { version: 8, sql: reviewSchema('postgres') },
+  // Every read with a grant inserts a disclosure row: a layout whose insert writes two B-trees, not five (src/storage/consent).
+  { version: 9, sql: disclosureSeqSchema('postgres') },
 ];

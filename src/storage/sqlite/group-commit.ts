@@ -21,7 +21,8 @@ export class GroupCommit {
   private pending: Pending[] = [];
   private running: Promise<void> | undefined;
 
-  constructor(private readonly db: Database.Database) {}
+  /** `aroundTransaction` runs before each BEGIN and after each COMMIT or ROLLBACK (the reader's snapshot ends there: read-snapshot.ts). */
+  constructor(private readonly db: Database.Database, private readonly aroundTransaction: () => void = () => {}) {}
 
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -51,6 +52,7 @@ export class GroupCommit {
   private async runGroup(group: Pending[]): Promise<void> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
+      this.aroundTransaction();
       guard(() => this.db.exec('BEGIN IMMEDIATE'));
     } catch (error) {
       for (const item of group) item.reject(error);
@@ -81,6 +83,8 @@ export class GroupCommit {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const item of group) item.reject(error);
       return;
+    } finally {
+      this.aroundTransaction();
     }
     group.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
   }

@@ -7,7 +7,7 @@ import { StorageBusy, StorageConflict, StorageError } from '../storage-errors.js
  * better-sqlite3 is synchronous; the executor keeps the async interface the shared SQL code uses
  * and caches prepared statements by text (search SQL repeats with different parameters).
  */
-export function sqliteExecutor(db: Database.Database): SqlExecutor {
+export function sqliteExecutor(db: Database.Database, beforeStatement?: () => void): SqlExecutor {
   const statements = new Map<string, Database.Statement>();
   const prepare = (text: string): Database.Statement => {
     let statement = statements.get(text);
@@ -20,6 +20,7 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
   };
   return {
     query: async (statement: Sql) => guard(() => {
+      beforeStatement?.();
       const prepared = prepare(statement.text);
       const params = statement.params.map(bindable);
       // Statements without a result (INSERT without RETURNING…) must be run(), not all().

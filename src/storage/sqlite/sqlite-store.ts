@@ -14,6 +14,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { guard, sqliteExecutor } from './sqlite-executor.js';
 import { sqliteVersionWriter } from './sqlite-write-version.js';
 import { GroupCommit } from './group-commit.js';
+import { ReadSnapshot } from './read-snapshot.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   private readonly readDb: SqlExecutor;
   private writeVersion: ((write: VersionWrite) => void) | undefined;
   private readonly commits: GroupCommit;
+  private readonly snapshot: ReadSnapshot;
   private readonly checkpointer: WalCheckpointer | undefined;
   private readChangesStatement: Database.Statement | undefined;
   private closed = false;
@@ -82,8 +84,9 @@ export class SqliteStore implements Store {
     this.reader.pragma('busy_timeout = 5000');
     this.reader.pragma('cache_size = -65536');
     this.writeDb = sqliteExecutor(this.writer);
-    this.readDb = sqliteExecutor(this.reader);
-    this.commits = new GroupCommit(this.writer);
+    this.snapshot = new ReadSnapshot(this.reader);
+    this.readDb = sqliteExecutor(this.reader, () => this.snapshot.enter());
+    this.commits = new GroupCommit(this.writer, () => this.snapshot.end());
     this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
     this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite', randomUUID());
     this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
@@ -169,6 +172,7 @@ export class SqliteStore implements Store {
         LEFT JOIN json_each(?) t ON t.value = v.resource_type
         LEFT JOIN resource_versions p ON t.value IS NOT NULL AND p.resource_type = v.resource_type AND p.id = v.id AND p.version_id = v.version_id - 1
         WHERE v.seq > ? ORDER BY v.seq LIMIT ?`);
+      this.snapshot.enter();
       return this.readChangesStatement.all(JSON.stringify([...new Set(contentTypes)]), after, limit);
     }) as Record<string, unknown>[];
     const last = rows[rows.length - 1];
@@ -192,6 +196,7 @@ export class SqliteStore implements Store {
     this.closed = true;
     await this.commits.idle();
     await this.checkpointer?.close();
+    this.snapshot.end();
     this.reader.close();
     // A clean close checkpoints the WAL into the main file.
     this.writer.close();
