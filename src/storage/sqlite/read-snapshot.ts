@@ -8,10 +8,11 @@ import type Database from 'better-sqlite3';
  * (measured with strace; in a transaction the same read costs ~3 µs). A transaction opened by the
  * first read of a turn and ended on the next `setImmediate` pays that once per turn.
  *
- * Freshness: the writer ends the snapshot after each commit (`end()`), so a read that follows a
- * commit in this process always sees it, as before; another process's commit is seen from the
- * next turn. The writer also ends it before `BEGIN IMMEDIATE`, so a snapshot never pins the WAL
- * when the writer wants to restart it.
+ * Freshness: the group commit ends the reading connection's snapshot after each commit (`end()`),
+ * so a read that follows a commit in this process always sees it, as before; another process's
+ * commit is seen from the next turn. Snapshots also end before `BEGIN IMMEDIATE` (the writer's
+ * connection cannot begin a write inside its read snapshot, and a snapshot must not pin the WAL
+ * when the writer wants to restart it). Wiring: sqlite-store.ts.
  */
 export class ReadSnapshot {
   private open = false;
