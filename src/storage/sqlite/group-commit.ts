@@ -9,6 +9,14 @@ interface Pending {
 
 /** Most transactions committed together; bounds the latency one group adds. */
 const MAX_GROUP = 64;
+/**
+ * Extra event-loop turns a group waits when the last one had more than one transaction
+ * (PostgreSQL's `commit_delay` with `commit_siblings`, counted in turns). A commit's cost is mostly
+ * its WAL page writes — two `pwrite`s per page, ~25 pages per create — and creates in one group
+ * share many pages: at 10 concurrent creates, ~10 % less CPU per create with two turns. A lone
+ * writer does not wait.
+ */
+const LINGER_TURNS = 2;
 
 /**
  * Group commit for the single SQLite writer. Transactions that queue up while one runs are run
@@ -22,6 +30,7 @@ export class GroupCommit {
   private running: Promise<void> | undefined;
 
   private open = false;
+  private lastGroup = 0;
 
   /**
    * `hooks.beforeBegin` runs before each BEGIN IMMEDIATE, `hooks.afterEnd` after each COMMIT or
@@ -49,9 +58,13 @@ export class GroupCommit {
   private async drain(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        // Let requests already received by the event loop join this group before it starts.
-        await new Promise((resolve) => setImmediate(resolve));
+        // Let requests already received by the event loop join this group before it starts, and
+        // when the last group had company, wait LINGER_TURNS more turns for the requests still
+        // being read from their sockets.
+        const turns = this.lastGroup > 1 ? 1 + LINGER_TURNS : 1;
+        for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
         const group = this.pending.splice(0, MAX_GROUP);
+        this.lastGroup = group.length;
         await this.runGroup(group);
       }
     } finally {
