@@ -38,15 +38,25 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     });
   };
 
-  // The candidates (an index lookup on topic and patient), then for each probed topic its first
+  // The candidates (index lookups on topic and patient), then for each probed topic its first
   // live subscription, if any, marked with `live_topic` (a probe stops at its first row rather than
   // counting every subscription) — one UNION ALL, one round trip.
+  //
+  // One branch per topic and kind of patient key, each an equality on the topic: with
+  // `topic_url IN (…) AND (patient_key IS NULL OR patient_key IN (…))` SQLite seeks on the topic
+  // alone and reads every subscription of it — with 10,000 subscriptions to one topic for other
+  // patients, ~0.4–0.7 ms per matcher batch on this machine (two IN lists on the two index columns
+  // are no better), against a few µs for these seeks.
   const lookUp = async (topicUrls: string[], patientIds: string[], probe: string[]) => {
     const branches: Sql[] = [];
-    if (topicUrls.length > 0) {
-      const patients = patientIds.length > 0 ? sql` OR s.patient_key IN (${join(patientIds.map((p) => sql`${p}`), ', ')})` : raw('');
+    const patients = join(patientIds.map((p) => sql`${p}`), ', ');
+    for (const url of topicUrls) {
       branches.push(sql`SELECT CAST(NULL AS TEXT) AS live_topic, s.* FROM subscriptions s
-        WHERE s.topic_url IN (${join(topicUrls.map((t) => sql`${t}`), ', ')}) AND (s.patient_key IS NULL${patients}) AND s.status <> 'off'`);
+        WHERE s.topic_url = ${url} AND s.patient_key IS NULL AND s.status <> 'off'`);
+      if (patientIds.length > 0) {
+        branches.push(sql`SELECT CAST(NULL AS TEXT) AS live_topic, s.* FROM subscriptions s
+          WHERE s.topic_url = ${url} AND s.patient_key IN (${patients}) AND s.status <> 'off'`);
+      }
     }
     probe.forEach((url, i) => branches.push(sql`SELECT * FROM (SELECT CAST(${url} AS TEXT) AS live_topic, s.* FROM subscriptions s
       WHERE s.topic_url = ${url} AND s.status <> 'off' LIMIT 1) AS ${raw(`probe_${i}`)}`));
