@@ -28,6 +28,9 @@ for (const engine of testEngines()) {
       const ids = (await records().candidates(['http://t/problems'], ['p1'])).map((s) => s.id).sort();
       assert.deepEqual(ids, ['s1', 's3']);
       assert.deepEqual((await records().candidates(['http://t/problems'], [])).map((s) => s.id), ['s3']);
+      // Several topics and patients: each topic's any-patient and own-patient subscriptions, once each.
+      const both = (await records().candidates(['http://t/problems', 'http://t/other'], ['p1', 'p2'])).map((s) => s.id).sort();
+      assert.deepEqual(both, ['s1', 's2', 's3', 's4']);
     });
 
     it('numbers events from 1 per subscription and moves the cursor in the same transaction', async () => {
