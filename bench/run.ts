@@ -39,6 +39,9 @@ const SUBSCRIPTIONS = ONLY === undefined || ONLY === 'subscriptions';
 const REVOCATION = ONLY === undefined || ONLY === 'revocation';
 const REVOCATION_ROUNDS = Number(process.env.BENCH_REVOCATION_ROUNDS ?? 10);
 const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
+const SCENARIO_NAMES = ['create Patient', 'create Condition', 'read Patient', 'search Condition?patient&category', 'transaction (50 entries)'];
+const unmatched = SCENARIOS?.filter((word) => !SCENARIO_NAMES.some((name) => name.includes(word))) ?? [];
+if (unmatched.length > 0) throw new Error(`BENCH_SCENARIOS: no core row is named with ${unmatched.join(', ')} (rows: ${SCENARIO_NAMES.join('; ')})`);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 interface Row {
@@ -181,6 +184,7 @@ async function benchCore(engine: string, storageFloor: number, base: string, ser
     { name: 'search Condition?patient&category', floorKey: 'get', url: `${base}/Condition?patient=${subject}&category=problem-list-item&_count=10` },
     { name: 'transaction (50 entries)', floorKey: 'post', url: base, method: 'POST', body: JSON.stringify(transactionBundle()) },
   ];
+  if (scenarios.some((scenario) => !SCENARIO_NAMES.includes(scenario.name))) throw new Error('bench: SCENARIO_NAMES must list every core row');
   for (const scenario of scenarios) {
     if (engine === 'sqlite-full' && !scenario.name.startsWith('create')) continue;
     if (SCENARIOS && !SCENARIOS.some((word) => scenario.name.includes(word))) continue;
