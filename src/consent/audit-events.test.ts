@@ -69,3 +69,9 @@ it('auditEventsOf: a batch\'s disclosures to one recipient about one patient by 
     disclosures: [{ record: reads[0]!, recipient: other }, ...[...reads].reverse().map((record) => ({ record, recipient }))] }) as unknown as Event[];
   assert.deepEqual(again.map((e) => `${e.id} ${JSON.stringify(e.entity)}`).sort(), events.map((e) => `${e.id} ${JSON.stringify(e.entity)}`).sort());
 });
+
+it('auditEventsOf: a row recorded with an empty query (batches did, once) gives no query entity', () => {
+  const record = disclosure('d1', 'batch', '2026-01-01T00:00:00Z', { query: '' }, ['Patient/p1/_history/1']);
+  const [event] = auditEventsOf({ batchId: 'b', disclosures: [{ record, recipient }], patientOf: new Map([['Patient/p1/_history/1', 'p1']]), fhirBase: 'http://x/fhir' }) as unknown as Event[];
+  assert.deepEqual(event!.entity.filter((x) => 'query' in x), []);
+});

@@ -72,7 +72,8 @@ export function auditEventsOf(batch: DisclosureBatch): Resource[] {
       group.last = Math.max(group.last, record.recordedAt);
       group.resources.add(ref);
       touched.add(group);
-      if (detail.query !== undefined) group.queries.add(detail.query);
+      // Rows recorded before batches stopped carrying an empty query still hold one: FHIR has no empty string.
+      if (detail.query) group.queries.add(detail.query);
       if (detail.subscription !== undefined) {
         const numbers = group.notified.get(detail.subscription) ?? [];
         for (const n of detail.events ?? []) if (!numbers.includes(n)) numbers.push(n);

@@ -69,7 +69,8 @@ export class DisclosureLog {
     const resources = 'references' in sent ? sent.references : sentReferences(sent.body);
     if (resources.length === 0) return;
     const query = `${request.path.join('/')}${request.query.length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''}`;
-    await this.insert(caller.grantId, caller.clientId, kindOf(request), { query }, resources);
+    // A batch at the base has no query of its own (its entries' resources are what it disclosed).
+    await this.insert(caller.grantId, caller.clientId, kindOf(request), query === '' ? {} : { query }, resources);
   }
 
   /** A notification the subscriber accepted (2xx), with the references it carried. */

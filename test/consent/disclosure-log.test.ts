@@ -174,6 +174,22 @@ for (const engine of testEngines()) {
       disclosures.start();
     });
 
+    it('a batch at the base is logged like any other response (it has no query of its own)', async () => {
+      const tokens = await flow.tokens(SCOPE, user);
+      const batch = await http('POST', fhir(''), { resourceType: 'Bundle', type: 'batch', entry: [
+        { request: { method: 'GET', url: `Patient/${patientId}` } }] }, as(tokens.access_token));
+      assert.equal(batch.status, 200, batch.text);
+      const sent = (batch.body.entry as { resource: NonNullable<Entry['resource']> }[]).map((e) => refOf(e.resource));
+      assert.equal(sent.length, 1);
+      // It once recorded an empty query, which no AuditEvent may carry: every materialization of the batch failed.
+      await server.server.services.disclosures.materialize();
+      const device = `Device/${recipientDeviceId(flow.client.client_id)}`;
+      const events = ((await http('GET', fhir(`/AuditEvent?agent=${device}&subtype=batch`))).body.entry as { resource: Event }[] | undefined ?? []).map((e) => e.resource);
+      assert.equal(events.length, 1, JSON.stringify(events));
+      assert.deepEqual(events[0]!.entity.filter((e) => e.role?.code === '4').map((e) => e.what!.reference).sort(), sent);
+      assert.ok(!events[0]!.entity.some((e) => e.role?.code === '24'), 'no query entity');
+    });
+
     it('a search over several patients gives one AuditEvent per patient (BALP)', async () => {
       const otherId = (await http('POST', fhir('/Patient'), patientBody('Other'))).body.id;
       await http('PUT', fhir('/Condition/log-o1'), condition('log-o1', otherId, 'problem-list-item'));
