@@ -32,7 +32,7 @@ export class ClientJwks {
     const set = JSON.parse(response.text) as JSONWebKeySet;
     if (!Array.isArray(set.keys)) throw new Error('its JWKS URL did not return a JWK set');
     const keys = createLocalJWKSet(set);
-    const lifetime = cacheLifetime(response.headers.get('cache-control'));
+    const lifetime = cacheLifetime(response.header('cache-control') ?? null);
     if (lifetime > 0) this.cache.set(client.jwksUri, { keys, until: this.now() + lifetime });
     return keys;
   }
