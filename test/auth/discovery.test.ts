@@ -57,8 +57,24 @@ describe('discovery and keys', () => {
     const fhir = await preflight('https://app.example', '/fhir/Patient');
     assert.equal(fhir.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(fhir.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    assert.equal(fhir.status, 204);
+    assert.match(fhir.headers.get('access-control-allow-methods') ?? '', /PUT/);
+    assert.equal(fhir.headers.get('access-control-max-age'), '600');
     const stranger = await preflight('https://evil.example', '/fhir/Patient');
     assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+    assert.equal(stranger.status, 404);
+    // Not a path browser apps call cross-origin: no CORS even for a registered origin.
+    assert.equal((await preflight('https://app.example', '/auth/register')).headers.get('access-control-allow-origin'), null);
+    // The actual request: the origin allowed, the headers an app reads exposed; caches told the answer varies by Origin.
+    const read = await fetch(`${server.fhirBase}/metadata`, { headers: { origin: 'https://app.example' } });
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.match(read.headers.get('access-control-expose-headers') ?? '', /location/);
+    assert.match(read.headers.get('vary') ?? '', /Origin/i);
+    const server2server = await fetch(`${server.fhirBase}/metadata`);
+    assert.equal(server2server.headers.get('access-control-allow-origin'), null);
+    assert.match(server2server.headers.get('vary') ?? '', /Origin/i);
+    assert.equal((await fetch(`${server.fhirBase}/metadata`, { headers: { origin: 'https://evil.example' } })).headers.get('access-control-allow-origin'), null);
   });
 
   it('signing keys persist across a restart: tokens issued before still verify', async () => {
