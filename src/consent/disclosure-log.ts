@@ -1,5 +1,5 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
-import type { Resource } from '../model/index.js';
+import { OperationOutcomeError, type Resource } from '../model/index.js';
 import type { DisclosureRecord, GrantRecord, Store } from '../storage/index.js';
 import { auditEventsOf, sentReferences, type DisclosureBatch, type DisclosureRecipient } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
@@ -156,7 +156,15 @@ export class DisclosureLog {
       const writes: Resource[] = [];
       const disclosures: DisclosureBatch['disclosures'] = [];
       for (const record of claimed.records) {
-        for (const ref of JSON.parse(record.resources) as string[]) {
+        let refs: string[];
+        try {
+          refs = JSON.parse(record.resources) as string[];
+          JSON.parse(record.detail);
+        } catch (error) {
+          this.deps.log.error({ err: error, disclosure: record.id, batch: claimed.batchId }, 'a disclosure row is unreadable; it is kept a day');
+          continue;
+        }
+        for (const ref of refs) {
           if (!patientOf.has(ref)) patientOf.set(ref, await patientOfReference(store, ref, fhirBase));
         }
         let recipient = recipients.get(record.grantId);
@@ -170,8 +178,16 @@ export class DisclosureLog {
         }
         disclosures.push({ record, recipient });
       }
-      writes.push(...auditEventsOf({ batchId: claimed.batchId, disclosures, patientOf, fhirBase }));
-      await this.deps.writeResources(writes);
+      try {
+        await this.deps.writeResources([...writes, ...auditEventsOf({ batchId: claimed.batchId, disclosures, patientOf, fhirBase })]);
+      } catch (error) {
+        // A record the write path refuses (a defect: an empty query once did) must not hold back
+        // everyone's log — the batch would fail whole on every pass. Written again one record at a
+        // time; a record refused for what it holds is logged with its row and left materialized
+        // without an event (the row stays a day for inspection). Anything else — the database —
+        // fails the pass as before, and the batch is taken again later.
+        await this.writeEach(claimed.batchId, writes, disclosures, patientOf, error);
+      }
       await store.consent.markMaterialized(claimed.batchId, this.deps.clock.now().getTime());
       total += claimed.records.length;
       // Caught up: what arrived while this batch was written waits for the next pass (a second
@@ -179,6 +195,21 @@ export class DisclosureLog {
       // its own — looping on at once wrote an AuditEvent every few milliseconds under a steady load.
       // (A dead writer's batch taken over says nothing about what is pending: go on.)
       if (claimed.batchId === batchId && claimed.records.length < (this.deps.batchSize ?? DEFAULT_BATCH)) return total;
+    }
+  }
+
+  /** The batch's events record by record, after `failure` failed the batch whole. */
+  private async writeEach(batchId: string, devices: Resource[], disclosures: DisclosureBatch['disclosures'], patientOf: Map<string, string | undefined>,
+    failure: unknown): Promise<void> {
+    if (!isRecordFault(failure)) throw failure;
+    if (devices.length > 0) await this.deps.writeResources(devices);
+    for (const [i, disclosure] of disclosures.entries()) {
+      try {
+        await this.deps.writeResources(auditEventsOf({ batchId: `${batchId}.${i}`, disclosures: [disclosure], patientOf, fhirBase: this.deps.fhirBase }));
+      } catch (error) {
+        if (!isRecordFault(error)) throw error;
+        this.deps.log.error({ err: error, disclosure: disclosure.record.id, batch: batchId }, 'a disclosure could not be written as an AuditEvent; its row is kept a day');
+      }
     }
   }
 
@@ -195,6 +226,11 @@ export class DisclosureLog {
       purpose: consentId ? await purposeOfConsent(store, consentId) : undefined,
     };
   }
+}
+
+/** A failure caused by what a record holds (refused by validation, or unreadable), not by the database. */
+function isRecordFault(error: unknown): boolean {
+  return error instanceof OperationOutcomeError || error instanceof SyntaxError || error instanceof RangeError || error instanceof TypeError;
 }
 
 function kindOf(request: DisclosedRequest): string {

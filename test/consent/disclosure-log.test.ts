@@ -190,6 +190,27 @@ for (const engine of testEngines()) {
       assert.ok(!events[0]!.entity.some((e) => e.role?.code === '24'), 'no query entity');
     });
 
+    it('a row the write path refuses, or cannot read, holds back no one else\'s AuditEvent', async () => {
+      const { store, disclosures } = server.server.services;
+      await disclosures.stop();
+      const tokens = await flow.tokens(SCOPE, user);
+      const grantId = decodeJwt(tokens.access_token).grant as string;
+      const row = (id: string, detail: string, resources: string) => ({ id, recordedAt: Date.now(), grantId, clientId: flow.client.client_id, consentId: null,
+        kind: 'read', detail, resources, materializedAt: null });
+      // Rows no write should ever make: an empty reference (no FHIR string is empty) and unreadable JSON.
+      await store.consent.recordDisclosures([row(randomUUID(), '{}', '[""]'), row(randomUUID(), '{', '[]')]);
+      assert.equal((await http('GET', fhir(`/Patient/${patientId}`), undefined, as(tokens.access_token))).status, 200);
+      const device = `Device/${recipientDeviceId(flow.client.client_id)}`;
+      const before = (await http('GET', fhir(`/AuditEvent?agent=${device}&subtype=read&_count=200`))).body.entry?.length ?? 0;
+      await disclosures.materialize();
+      disclosures.start();
+      const after = (await http('GET', fhir(`/AuditEvent?agent=${device}&subtype=read&_count=200`))).body.entry?.length ?? 0;
+      assert.equal(after - before, 1, 'the good read has its AuditEvent');
+      // Nothing is left pending: the next pass does not fail on them again.
+      const now = Date.now();
+      assert.deepEqual((await store.consent.claimDisclosures(randomUUID(), 100, now, now + 60_000)).records.filter((r) => r.grantId === grantId), []);
+    });
+
     it('a search over several patients gives one AuditEvent per patient (BALP)', async () => {
       const otherId = (await http('POST', fhir('/Patient'), patientBody('Other'))).body.id;
       await http('PUT', fhir('/Condition/log-o1'), condition('log-o1', otherId, 'problem-list-item'));
