@@ -9,6 +9,6 @@ export function patientOfResource(resource: Resource, fhirBase: string): string 
   if (resource.resourceType === 'Patient') return resource.id;
   const params = patientCompartmentParams(resource.resourceType);
   if (params.length === 0) return undefined;
-  const index = extractSearchIndex(resource, { localBase: fhirBase });
+  const index = extractSearchIndex(resource, { localBase: fhirBase, only: params });
   return index.references.find((r) => params.includes(r.param) && r.targetType === 'Patient' && r.targetId)?.targetId ?? undefined;
 }

@@ -208,3 +208,13 @@ test('extraction speed', (t) => {
   }
   t.diagnostic(`extractSearchIndex per resource: ${perResource.join(', ')}`);
 });
+
+test('`only` extracts just the named parameters, the same rows as a full extraction has for them', () => {
+  const condition = { resourceType: 'Condition', id: 'c', subject: { reference: 'Patient/p1' }, asserter: { reference: 'Practitioner/d1' },
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003' }] } } as Resource;
+  const full = extractSearchIndex(condition);
+  const only = extractSearchIndex(condition, { only: ['subject', 'patient'] });
+  assert.deepEqual(only.references, full.references.filter((r) => r.param === 'subject' || r.param === 'patient'));
+  assert.ok(only.references.length >= 2, 'subject and patient both point at the patient');
+  assert.deepEqual([only.tokens, only.strings, only.dates], [[], [], []]);
+});

@@ -27,6 +27,8 @@ import type { TypedValue } from './typed-value.js';
  */
 export interface ExtractOptions {
   localBase?: string;
+  /** Only these parameters (codes): a caller that needs one link (the patient) need not pay for all. */
+  only?: readonly string[];
 }
 
 export function extractSearchIndex(resource: Resource, options: ExtractOptions = {}): SearchIndex {
@@ -38,6 +40,7 @@ export function extractSearchIndex(resource: Resource, options: ExtractOptions =
     (index[kind] as SearchIndex[K][number][]).push(row);
   };
   for (const { param, evaluate } of extractorsOf(resource.resourceType)) {
+    if (options.only && !options.only.includes(param.code)) continue;
     for (const node of evaluate(resource)) addRows(param, node, add, options.localBase);
   }
   return index;
