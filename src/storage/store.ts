@@ -105,6 +105,12 @@ export interface StoreTransaction extends StoreReader {
   readCurrentForUpdate(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
   /** Stores a version atomically with its history row and search index. */
   writeVersion(write: VersionWrite): Promise<void>;
+  /**
+   * Waits until no other transaction holds `key`, then holds it until this one ends: conditional
+   * creates and updates of the same criteria take turns, so the second sees the first's resource
+   * instead of both finding none and both creating one.
+   */
+  serializeOn(key: string): Promise<void>;
 }
 
 export interface Store extends StoreReader {

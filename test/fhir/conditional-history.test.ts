@@ -21,6 +21,25 @@ describeEachEngine('FHIR conditional interactions and history', (server) => {
     assert.equal(search.body.total, 2);
   });
 
+  test('concurrent conditional creates and updates of the same criteria store one resource (the others find it)', async () => {
+    const base = server().fhirBase;
+    const creates = await Promise.all(Array.from({ length: 12 }, () =>
+      http('POST', `${base}/Patient`, patientBody('Race', mrn('race-1')), { 'if-none-exist': 'identifier=urn:oid:1.2.36.146.595.217.0.1|race-1' })));
+    assert.deepEqual(creates.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    assert.equal(new Set(creates.map((r) => r.body.id)).size, 1, 'every answer names the one resource');
+    const updates = await Promise.all(Array.from({ length: 12 }, (_, i) => http('PUT', `${base}/Patient?identifier=race-2`, patientBody(`Race${i}`, mrn('race-2')))));
+    assert.equal(updates.filter((r) => r.status === 201).length, 1, updates.map((r) => r.status).join());
+    assert.ok(updates.every((r) => r.status === 200 || r.status === 201));
+    // In transactions too (each Bundle its own transaction).
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patientBody('RaceTx', mrn('race-3')),
+      request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=race-3' } }] };
+    const bundles = await Promise.all(Array.from({ length: 8 }, () => http('POST', base, bundle)));
+    assert.ok(bundles.every((r) => r.status === 200), bundles.map((r) => r.status).join());
+    for (const value of ['race-1', 'race-2', 'race-3']) {
+      assert.equal((await http('GET', `${base}/Patient?identifier=${value}&_summary=count`)).body.total, 1, value);
+    }
+  });
+
   test('conditional update: no match creates, one match updates it, several → 412', async () => {
     const base = server().fhirBase;
     const created = await http('PUT', `${base}/Patient?identifier=u-1`, patientBody('Upd', mrn('u-1')));

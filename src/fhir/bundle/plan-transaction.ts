@@ -5,7 +5,7 @@ import type { StoreTransaction } from '../../storage/index.js';
 import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { findConditionalTarget } from '../interactions/conditional.js';
+import { findConditionalTarget, serializeConditional } from '../interactions/conditional.js';
 import { ifNoneExistAnswer } from '../interactions/if-none-exist-answer.js';
 import { entryBody, toEntryRequest } from './entry-request.js';
 import { parseEntryUrl } from './entry-url.js';
@@ -79,6 +79,7 @@ async function planEntry(ctx: FhirContext, tx: StoreTransaction, guard: AccessGu
 async function planCreate(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, plan: PlannedEntry, type: string): Promise<void> {
   const ifNoneExist = plan.request.headers['if-none-exist'];
   if (ifNoneExist !== undefined) {
+    await serializeConditional(tx, type, ifNoneExist);
     const match = await findConditionalTarget(tx, type, ifNoneExist, 'ifNoneExist', undefined, guard.visibility(type, 'c'));
     if (match) {
       plan.answer = await ifNoneExistAnswer(ctx, tx, guard, match);
@@ -97,6 +98,7 @@ async function planCreate(ctx: FhirContext, tx: StoreTransaction, guard: AccessG
 async function planConditionalUpdate(tx: StoreTransaction, guard: AccessGuard, plan: PlannedEntry, type: string): Promise<void> {
   const body = plan.request.body as Record<string, unknown> | undefined;
   if (typeof body !== 'object' || body === null) return;
+  await serializeConditional(tx, type, plan.request.query);
   const match = await findConditionalTarget(tx, type, plan.request.query, 'Conditional update', undefined, guard.visibility(type, 'u'));
   if (match && body.id !== undefined && body.id !== match.id) {
     throw invalid(`The resource id "${String(body.id)}" differs from the matching resource ${type}/${match.id}`, `${type}.id`);

@@ -1,6 +1,6 @@
 import type { Visibility } from '../../access/index.js';
 import { invalid, multipleMatches, parseSearchRequest } from '../../model/index.js';
-import type { ResourceVersion, StoreReader } from '../../storage/index.js';
+import type { ResourceVersion, StoreReader, StoreTransaction } from '../../storage/index.js';
 
 /**
  * Resolves the search of a conditional interaction (R4 §3.1.0.8): none → undefined, one → it,
@@ -25,4 +25,15 @@ export async function findConditionalTarget(db: StoreReader, type: string, query
   const result = await db.search(request);
   if (result.matches.length > 1) throw multipleMatches(`${what} criteria match more than one ${type}`);
   return result.matches[0];
+}
+
+/**
+ * Before the search of a conditional create or update: concurrent ones of the same criteria take
+ * turns (on PostgreSQL; SQLite's writes already do), so only the first finds nothing and creates.
+ * The key is the criteria with their parameters in a fixed order; criteria written differently
+ * but meaning the same do not wait for each other.
+ */
+export async function serializeConditional(tx: StoreTransaction, type: string, query: string | [string, string][]): Promise<void> {
+  const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
+  await tx.serializeOn(`conditional:${type}?${params.map(([name, value]) => `${name}=${value}`).sort().join('&')}`);
 }

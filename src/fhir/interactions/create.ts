@@ -5,7 +5,7 @@ import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { checkResourceBody, storeVersion } from '../write-path.js';
-import { findConditionalTarget } from './conditional.js';
+import { findConditionalTarget, serializeConditional } from './conditional.js';
 import { ifNoneExistAnswer } from './if-none-exist-answer.js';
 import { versionLocation, versionResponse } from './version-response.js';
 
@@ -19,6 +19,7 @@ export async function createResource(ctx: FhirContext, tx: StoreTransaction, gua
   ifNoneExist: string | undefined, assignedId = newId()): Promise<FhirResponse> {
   const resource = checkResourceBody(body, type);
   if (ifNoneExist !== undefined) {
+    await serializeConditional(tx, type, ifNoneExist);
     const match = await findConditionalTarget(tx, type, ifNoneExist, 'If-None-Exist', ctx.fhirBase, visibility);
     if (match) return ifNoneExistAnswer(ctx, tx, guard, match);
   }

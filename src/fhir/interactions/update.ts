@@ -7,7 +7,7 @@ import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { versionFromEtag } from '../rest/http-headers.js';
 import { checkResourceBody, storeVersion } from '../write-path.js';
-import { findConditionalTarget } from './conditional.js';
+import { findConditionalTarget, serializeConditional } from './conditional.js';
 import { versionLocation, versionResponse } from './version-response.js';
 
 /**
@@ -28,6 +28,7 @@ export async function updateResource(ctx: FhirContext, tx: StoreTransaction, gua
 export async function conditionalUpdate(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, visibility: Visibility, type: string, query: [string, string][],
   body: unknown, ifMatch: string | undefined): Promise<FhirResponse> {
   const resource = checkResourceBody(body, type);
+  await serializeConditional(tx, type, query);
   const match = await findConditionalTarget(tx, type, query, 'Conditional update', ctx.fhirBase, visibility);
   if (match && resource.id !== undefined && resource.id !== match.id) {
     throw invalid(`The resource id "${resource.id}" differs from the matching resource ${type}/${match.id}`, `${type}.id`);

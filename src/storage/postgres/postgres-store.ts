@@ -149,6 +149,10 @@ export class PostgresStore implements Store {
         search: (request) => runSearch(db, request),
         readCurrentForUpdate: (type, id) => readCurrent(db, type, id, true),
         writeVersion: (write) => postgresWriteVersion(client, write),
+        // A transaction-scoped advisory lock on the key's 64-bit hash: released by COMMIT or ROLLBACK.
+        serializeOn: async (key) => {
+          await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw normalizePostgresError(error); });
+        },
       });
     });
   }

@@ -170,6 +170,9 @@ export class SqliteStore implements Store {
     return {
       ...reader,
       readCurrentForUpdate: (type, id) => readCurrent(db, type, id),
+      // Nothing to wait for: write transactions run one after another on the one writer, and each
+      // sees every write before it (the earlier members of its group on the same connection).
+      serializeOn: async () => undefined,
       writeVersion: async (write) => {
         // Prepared after migrations, on first use: the statements need the tables.
         this.writeVersion ??= sqliteVersionWriter(this.writer);
