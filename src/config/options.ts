@@ -18,6 +18,7 @@ export interface Config {
   maxBodyBytes: number;
   maxBundleEntries: number;
   sqliteSynchronous: SqliteSynchronous;
+  pgPoolSize: number;
   logLevel: string;
   /** Load the sample data into an empty database at start (sandbox mode only). */
   sampleData: boolean;
@@ -143,6 +144,8 @@ export const OPTIONS: OptionSpec[] = [
     description: 'most entries in one batch or transaction Bundle; more get 413', parse: integer('max-bundle-entries', 1, 1_000_000) },
   { key: 'sqliteSynchronous', flag: '--sqlite-synchronous', env: 'HANDOVER_SQLITE_SYNCHRONOUS', valueName: 'level', defaultValue: 'normal',
     description: 'normal: survives a process crash; full: also survives power loss (slower)', parse: oneOf('sqlite-synchronous', ['normal', 'full'] as const) },
+  { key: 'pgPoolSize', flag: '--pg-pool-size', env: 'HANDOVER_PG_POOL_SIZE', valueName: 'n', defaultValue: 10,
+    description: 'PostgreSQL connections this process may open (keep their sum over processes under max_connections)', parse: integer('pg-pool-size', 1, 1000) },
   { key: 'logLevel', flag: '--log-level', env: 'HANDOVER_LOG_LEVEL', valueName: 'level', defaultValue: 'info',
     description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   { key: 'sampleData', flag: '--sample-data', env: 'HANDOVER_SAMPLE_DATA', valueName: 'bool', defaultValue: true,

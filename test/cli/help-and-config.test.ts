@@ -40,6 +40,9 @@ describe('handover CLI', () => {
     const badEnv = await runCli(['serve'], { HANDOVER_MODE: 'chaos' });
     assert.equal(badEnv.code, 2);
     assert.match(badEnv.stderr, /mode must be one of sandbox, production/);
+    const noPool = await runCli(['serve', '--pg-pool-size', '0']);
+    assert.equal(noPool.code, 2);
+    assert.match(noPool.stderr, /pg-pool-size/);
     const plainHttp = await runCli(['serve', '--mode', 'production', '--host', '0.0.0.0', '--base-url', 'http://ehr.example.org']);
     assert.equal(plainHttp.code, 2);
     assert.match(plainHttp.stderr, /https/);
