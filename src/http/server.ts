@@ -25,6 +25,12 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   warmR4Definitions();
   const services: Services = createServices(config, overrides);
   const { store, log } = services;
+  try {
+    await store.claimServing();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   await store.migrate();
   // Creates the first signing key, or rotates an old one, before any token is asked for.
   await services.keys.load();

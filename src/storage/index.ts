@@ -6,4 +6,4 @@ export type * from './handover/invitation-records.js';
 export type * from './review/review-records.js';
 export { SUBSCRIPTIONS_MATCHER } from './review/review-sql.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
-export { StorageError, StorageConflict, StorageBusy, StorageBadQuery } from './storage-errors.js';
+export { StorageError, StorageConflict, StorageBusy, StorageBadQuery, StorageInUse } from './storage-errors.js';

@@ -25,3 +25,8 @@ export class StorageBadQuery extends StorageError {
     super(message);
   }
 }
+
+/** Another process already serves this database, and the engine cannot share it. */
+export class StorageInUse extends Error {
+  override name = 'StorageInUse';
+}

@@ -145,6 +145,12 @@ export interface Store extends StoreReader {
   /** True when no resource was ever stored (an index probe, not a count: cheap on any size). */
   isEmpty(): Promise<boolean>;
   /**
+   * Claims the database for this serving process until close; throws StorageInUse when another
+   * process serves it and the engine cannot share it (SQLite: delivery leases, group commit and
+   * the matcher assume one process). PostgreSQL is shared by design: always granted.
+   */
+  claimServing(): Promise<void>;
+  /**
    * The engine's query plan for a search's first statement (SQLite `EXPLAIN QUERY PLAN`,
    * PostgreSQL `EXPLAIN`), one line per plan node: to check that searches use the indexes.
    */

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { spawnServer } from '../harness/cli.js';
+import { runCli, spawnServer } from '../harness/cli.js';
 import { createPgDatabase, createTestDatabase, testEngines } from '../harness/engines.js';
 import { freePort } from '../harness/test-server.js';
 
@@ -76,6 +76,24 @@ for (const engine of testEngines()) {
       for (const id of ids) assert.equal((await restarted.fetch(`${restarted.url}/fhir/Basic/${id}`)).status, 200, id);
       restarted.child.kill('SIGTERM');
       await restarted.exited;
+    });
+
+    test('a second process serving the same SQLite database refuses to start, and the first keeps serving', { skip: engine !== 'sqlite' && 'PostgreSQL is served by several processes by design' }, async () => {
+      const server = await start();
+      try {
+        const second = await runCli(['serve', '--port', String(await freePort()), '--db', db, '--sample-data', 'false'], {}, 15_000);
+        assert.equal(second.code, 1);
+        assert.match(second.stderr, /another Handover process is serving/);
+        assert.equal((await server.fetch(`${server.url}/fhir/metadata`)).status, 200);
+      } finally {
+        server.child.kill('SIGKILL');
+        await server.exited;
+      }
+      // Killed, it holds nothing: the next start serves (the kill -9 test restarts the same way).
+      const next = await start();
+      assert.equal((await next.fetch(`${next.url}/readyz`)).status, 200);
+      next.child.kill('SIGTERM');
+      await next.exited;
     });
 
     test('production mode never loads sample data', async () => {

@@ -201,6 +201,9 @@ export class PostgresStore implements Store {
     return readVersions(this.db, keys);
   }
 
+  /** Several processes serve one PostgreSQL database (leases with SKIP LOCKED, the cursor's compare-and-set). */
+  async claimServing(): Promise<void> {}
+
   async isEmpty(): Promise<boolean> {
     return (await this.pool.query('SELECT 1 FROM resources LIMIT 1')).rowCount === 0;
   }

@@ -9,7 +9,7 @@ import { readCurrent, readHistory, readVersion, readVersions } from '../sql/sql-
 import { explainSqlite } from '../sql/explain-plan.js';
 import { runSearch, searchStatement } from '../sql/run-search.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
-import { StorageBadQuery } from '../storage-errors.js';
+import { StorageBadQuery, StorageInUse } from '../storage-errors.js';
 import { sql } from '../sql/sql-fragment.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { guard, sqliteExecutor } from './sqlite-executor.js';
@@ -54,13 +54,15 @@ export class SqliteStore implements Store {
   private readonly readerSnapshot: ReadSnapshot;
   private readonly checkpointer: WalCheckpointer | undefined;
   private closed = false;
+  /** The serving process's hold on the database (claimServing). */
+  private servingLock: Database.Database | undefined;
   readonly auth: AuthRecords;
   readonly subscriptions: SubscriptionRecords;
   readonly consent: ConsentRecords;
   readonly invitations: InvitationRecords;
   readonly review: ReviewRecords;
 
-  constructor(path: string, options: SqliteOptions) {
+  constructor(private readonly path: string, options: SqliteOptions) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.writer = new Database(path);
     this.writer.pragma('journal_mode = WAL');
@@ -205,6 +207,26 @@ export class SqliteStore implements Store {
     return readVersions(this.readDb, keys);
   }
 
+  /**
+   * An exclusive transaction held open on a small side file (`<database>-serving.lock`) for the
+   * process's life: the operating system drops the lock when the process ends, however it ends
+   * (kill -9 included), so there is no stale lock to clean up. A second serving process finds it
+   * busy and refuses to start — two would take each other's delivery leases (each holder looks
+   * gone to the other) and deliver twice. CLI commands that only write (seed, users) do not claim.
+   */
+  async claimServing(): Promise<void> {
+    if (this.path === ':memory:' || this.servingLock) return;
+    const lock = new Database(`${this.path}-serving.lock`, { timeout: 0 });
+    try {
+      lock.exec('BEGIN EXCLUSIVE');
+    } catch (error) {
+      lock.close();
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StorageInUse(`another Handover process is serving ${this.path}; SQLite is served by one process (use PostgreSQL to run several)`);
+      throw error;
+    }
+    this.servingLock = lock;
+  }
+
   async isEmpty(): Promise<boolean> {
     return this.reader.prepare('SELECT 1 FROM resources LIMIT 1').get() === undefined;
   }
@@ -219,5 +241,6 @@ export class SqliteStore implements Store {
     this.reader.close();
     // A clean close checkpoints the WAL into the main file.
     this.writer.close();
+    this.servingLock?.close();
   }
 }
