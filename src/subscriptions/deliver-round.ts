@@ -41,7 +41,11 @@ export const HANDSHAKE_FAILED = 'Handshake failed: ';
 /** The `error` note of events sent at `empty` level; it stays until a failure or another such note replaces it. */
 export const WITHHELD_NOTE = 'Sent at empty level: ';
 
-export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord): Promise<void> {
+/**
+ * With `mayContinue`, a delivered round keeps the lease while events are pending and returns the
+ * subscription for the next round (no claim between them); otherwise the lease is released.
+ */
+export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, mayContinue = false): Promise<SubscriptionRecord | undefined> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
   const now = deps.clock.now().getTime();
   const finish = (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>) =>
@@ -149,7 +153,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord):
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}) });
+      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}),
+      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}) });
   }
 
   const failures = record.failures + 1;
@@ -177,4 +182,9 @@ function withheldNote(notified: NotificationEvent[]): string | null {
   const reasons = new Set(withheld.map((e) => e.withheld));
   if (reasons.size === 1) return `${WITHHELD_NOTE}event${withheld.length > 1 ? 's' : ''} ${withheld.map((e) => e.eventNumber).join(', ')}: ${withheld[0]!.withheld!}`;
   return `${WITHHELD_NOTE}${withheld.map((e) => `event ${e.eventNumber}: ${e.withheld!}`).join('; ')}`;
+}
+
+/** How long a claimed subscription is held: the longest send it may make, and a margin. */
+export function leaseUntil(now: number, options: Pick<EngineOptions, 'maxTimeoutSeconds'>): number {
+  return now + options.maxTimeoutSeconds * 1000 + 30_000;
 }

@@ -4,10 +4,10 @@ import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
 } from '../model/index.js';
-import type { Store } from '../storage/index.js';
+import type { Store, SubscriptionRecord } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
-import { deliverRound } from './deliver-round.js';
+import { deliverRound, leaseUntil } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
 import { Matcher } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
@@ -18,6 +18,8 @@ import { turnOffDeadGrants } from './turn-off-dead-grants.js';
 import { WakeSignal } from './wake-signal.js';
 import type { OnDisclosed } from './disclosed-notification.js';
 
+/** Rounds one claim may run back to back while events keep coming, before the subscription is released to the queue. */
+const ROUNDS_PER_CLAIM = 100;
 /** First look again for changes held back behind an older transaction (ms); doubles up to `pollMs`. */
 const HELD_BACK_FIRST_RETRY_MS = 2;
 import { WebsocketHub } from './websocket/websocket-hub.js';
@@ -262,12 +264,10 @@ export class SubscriptionEngine {
     const free = this.options.concurrency - this.inFlight.size;
     if (free <= 0) return;
     const now = this.deps.clock.now().getTime();
-    const lease = now + this.options.maxTimeoutSeconds * 1000 + 30_000;
-    const claimed = await this.deps.store.subscriptions.claimDue(now, lease, free);
+    const claimed = await this.deps.store.subscriptions.claimDue(now, leaseUntil(now, this.options), free);
     for (const record of claimed) {
       this.inFlightIds.add(record.id);
-      const round = deliverRound({ store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-        sockets: this.sockets, options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) }, record)
+      const round = this.roundsOf(record)
         .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
         .finally(async () => {
           this.inFlight.delete(round);
@@ -277,6 +277,25 @@ export class SubscriptionEngine {
           this.deliverWake.wake();
         });
       this.inFlight.add(round);
+    }
+  }
+
+  /**
+   * A claimed subscription's rounds: while events are pending after a delivered round, the next
+   * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn).
+   */
+  private async roundsOf(claimed: SubscriptionRecord): Promise<void> {
+    const deps = { store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
+      sockets: this.sockets, options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+      ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) };
+    let record: SubscriptionRecord | undefined = claimed;
+    for (let round = 1; record !== undefined; round++) {
+      record = await deliverRound(deps, record, this.running && round < ROUNDS_PER_CLAIM);
+      // Stopped while a round kept the lease: hand it back, due now, for the next start.
+      if (record !== undefined && !this.running) {
+        await this.deps.store.subscriptions.releaseLease(record.id);
+        return;
+      }
     }
   }
 

@@ -138,5 +138,32 @@ for (const engine of testEngines()) {
       }
       assert.deepEqual((await records().eventsAfter('b', 2, 10)).map((e) => `${e.eventNumber}:${e.focusId}`), ['3:race-first', '4:race-m']);
     });
+
+    it('a round that keeps the lease gets the subscription back for the next while events are pending, and only then', async () => {
+      await records().insertSubscription(subscription('kl', { topicUrl: 'http://t/lease-test', patientKey: 'p9', now: 105000 }));
+      await records().recordEvents('mk', '', 'k1', [event('kl', 'one')], 105000);
+      assert.ok((await records().claimDue(105200, 106200, 10)).some((s) => s.id === 'kl'));
+      const outcome = { status: 'active' as const, error: null, failingSince: null, failures: 0, lastSentAt: 105300, nextAttemptAt: null,
+        continueIfPending: true, claimedStatus: 'requested' as const, now: 105300, keepLeaseUntil: 109000 };
+      // Event 1 delivered, nothing after it: the lease is released, nothing handed back.
+      assert.equal(await records().finishDelivery('kl', { ...outcome, lastDelivered: 1, deliveredAt: 105300 }), undefined);
+      assert.equal((await records().getSubscription('kl'))?.leasedUntil, null);
+      // Event 2 makes it due; event 3 arrives while its round runs: pending after it, so the lease is kept and the record returned.
+      await records().recordEvents('mk', 'k1', 'k2', [event('kl', 'two')], 105350);
+      assert.ok((await records().claimDue(105400, 106400, 10)).some((s) => s.id === 'kl'));
+      await records().recordEvents('mk', 'k2', 'k3', [event('kl', 'three')], 105450);
+      const next = await records().finishDelivery('kl', { ...outcome, claimedStatus: 'active', lastDelivered: 2, deliveredAt: 105500, now: 105500 });
+      assert.equal(next?.id, 'kl');
+      assert.equal(next?.leasedUntil, 109000, 'still this worker\'s');
+      assert.equal(next?.eventsSinceStart, 3);
+      assert.equal(next?.lastDelivered, 2);
+      assert.equal((await records().claimDue(105600, 106600, 10)).some((s) => s.id === 'kl'), false, 'nobody else claims it meanwhile');
+      // A worker that stops between rounds hands it back: due, claimable at once.
+      await records().releaseLease('kl');
+      assert.ok((await records().claimDue(105700, 106700, 10)).some((s) => s.id === 'kl'));
+      const { keepLeaseUntil: _kept, ...released } = outcome;
+      assert.equal(await records().finishDelivery('kl', { ...released, claimedStatus: 'active', lastDelivered: 3, deliveredAt: 105800, now: 105800 }), undefined);
+      assert.equal((await records().getSubscription('kl'))?.leasedUntil, null);
+    });
   });
 }

@@ -90,6 +90,12 @@ export interface DeliveryOutcome {
   attempt?: DeliveryAttempt;
   /** Marks the events up to `lastDelivered` delivered at this time (as markDelivered), in the same transaction. */
   deliveredAt?: number;
+  /**
+   * Keep the lease until this time when events are still pending (and `continueIfPending`): the
+   * next round starts at once in the same worker, without a claim — one write per round instead
+   * of two (a round trip and an fsync on PostgreSQL).
+   */
+  keepLeaseUntil?: number;
 }
 
 export interface SubscriptionRecords {
@@ -107,6 +113,8 @@ export interface SubscriptionRecords {
   deleteSubscription(id: string): Promise<boolean>;
   /** Due now (a websocket bound to it): its next round comes at once; its state is kept. False when unknown or off. */
   wakeSubscription(id: string, now: number): Promise<boolean>;
+  /** Gives back a lease this process holds (a worker stopping between rounds); the subscription is due at once. */
+  releaseLease(id: string): Promise<void>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */
@@ -130,8 +138,11 @@ export interface SubscriptionRecords {
   /** $events: the retained events numbered in [since, until]. */
   eventsBetween(id: string, since: number, until: number): Promise<EventRecord[]>;
   markDelivered(id: string, upTo: number, at: number): Promise<void>;
-  /** Ends a delivery round: records its outcome and releases the lease. */
-  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Ends a delivery round: records its outcome and releases the lease — or keeps it (see
+   * `keepLeaseUntil`) and returns the subscription as a claim would, for the next round.
+   */
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<SubscriptionRecord | undefined>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
   /** Subscriptions not off that belong to a grant (to one of `grantIds` when given): the grant sweep judges each grant once. */

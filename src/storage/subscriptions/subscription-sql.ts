@@ -27,14 +27,16 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
   const once = (statement: Sql) => (engine === 'postgres' ? db.read.query(statement) : db.atomically((tx) => tx.query(statement)));
   // Several writes as one unit: on PostgreSQL one statement (all but the last as data-modifying
   // CTEs, which run exactly once and to completion), on SQLite one group-committed transaction.
+  // Returns the rows of the last statement.
   const allAtOnce = async (statements: Sql[]) => {
     if (engine === 'postgres') {
       const ctes = statements.slice(0, -1).map((statement, i) => sql`${raw(`w${i}`)} AS (${statement})`);
-      await db.read.query(ctes.length > 0 ? sql`WITH ${join(ctes, ', ')} ${statements[statements.length - 1]!}` : statements[0]!);
-      return;
+      return db.read.query(ctes.length > 0 ? sql`WITH ${join(ctes, ', ')} ${statements[statements.length - 1]!}` : statements[0]!);
     }
-    await db.atomically(async (tx) => {
-      for (const statement of statements) await tx.query(statement);
+    return db.atomically(async (tx) => {
+      let rows: Awaited<ReturnType<typeof tx.query>> = [];
+      for (const statement of statements) rows = await tx.query(statement);
+      return rows;
     });
   };
 
@@ -95,6 +97,10 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     wakeSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET next_attempt_at = ${now}
         WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
 
+    releaseLease: async (id) => {
+      await once(sql`UPDATE subscriptions SET leased_until = NULL, leased_by = NULL WHERE id = ${id} AND leased_by = ${owner}`);
+    },
+
     deleteSubscription: (id) => db.atomically(async (tx) => {
       await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
       await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE subscription_id = ${id}`);
@@ -135,6 +141,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         before.push(sql`UPDATE subscription_events SET delivered_at = ${o.deliveredAt}
           WHERE subscription_id = ${id} AND event_number <= ${o.lastDelivered} AND delivered_at IS NULL`);
       }
+      // Pending after this round: a status the subscriber did not change under it, and events past what was delivered.
+      const keep = o.keepLeaseUntil !== undefined && o.continueIfPending;
+      const pending = sql`NOT (status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT)) AND events_since_start > ${o.lastDelivered}`;
       // The subscriber may have changed the status while we were sending (off, requested): keep theirs.
       const outcome = sql`UPDATE subscriptions SET
         status = CASE WHEN status IN ('off', 'requested') AND status <> CAST(${o.claimedStatus} AS TEXT) THEN status ELSE CAST(${o.status} AS TEXT) END,
@@ -145,9 +154,12 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
           WHEN events_since_start > CAST(${o.seenUpTo ?? Number.MAX_SAFE_INTEGER} AS BIGINT) THEN CAST(${o.now} AS BIGINT)
           WHEN status = 'requested' AND CAST(${o.claimedStatus} AS TEXT) <> 'requested' THEN CAST(${o.now} AS BIGINT)
           ELSE CAST(${o.nextAttemptAt} AS BIGINT) END,
-        leased_until = NULL, leased_by = NULL, updated_at = ${o.now}
-        WHERE id = ${id}`;
-      await allAtOnce([...before, outcome]);
+        leased_until = CASE WHEN ${keep ? 1 : 0} = 1 AND ${pending} THEN CAST(${o.keepLeaseUntil ?? null} AS BIGINT) ELSE NULL END,
+        leased_by = CASE WHEN ${keep ? 1 : 0} = 1 AND ${pending} THEN ${owner} ELSE NULL END, updated_at = ${o.now}
+        WHERE id = ${id} RETURNING *`;
+      const rows = await allAtOnce([...before, outcome]);
+      // Still ours only when the lease was kept; released, the next round is the next claim's.
+      return rows[0] && rows[0].leased_by === owner ? subscriptionOf(rows[0]) : undefined;
     },
 
     recordAttempt: async (a) => {
