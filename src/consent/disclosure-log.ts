@@ -49,9 +49,9 @@ export interface DisclosedRequest {
 
 /**
  * The disclosure log (issue 5): every response or notification that carried resources to an
- * outside party is first a durable row (written before the response leaves, or right after the
- * notification was accepted and before its events are marked delivered, so a crash resends and
- * records again rather than losing one), then AuditEvents written in batches off the request path:
+ * outside party is first a durable row (written before the response leaves, or — for a
+ * notification the endpoint accepted — in the same transaction that marks its events delivered, so
+ * a crash resends and records again rather than losing one), then AuditEvents written in batches off the request path:
  * one per recipient, interaction and patient per batch (see `auditEventsOf`).
  */
 export class DisclosureLog {
@@ -73,12 +73,16 @@ export class DisclosureLog {
     await this.insert(caller.grantId, caller.clientId, kindOf(request), query === '' ? {} : { query }, resources);
   }
 
-  /** A notification the subscriber accepted (2xx), with the references it carried. */
-  async recordNotification(n: { grantId: string | null; clientId?: string; subscriptionId: string; eventNumbers: number[]; references: string[] }): Promise<void> {
-    if (n.grantId === null || n.references.length === 0) return;
+  /**
+   * The disclosure record of a notification the subscriber accepted (2xx), not yet written: the
+   * delivery round writes it in the transaction that marks its events delivered, so the two are
+   * durable together (a crash before it resends the notification and records it again).
+   */
+  async notificationRecord(n: { grantId: string | null; clientId?: string; subscriptionId: string; eventNumbers: number[]; references: string[] }): Promise<DisclosureRecord | undefined> {
+    if (n.grantId === null || n.references.length === 0) return undefined;
     const clientId = n.clientId ?? (await this.deps.store.auth.getGrant(n.grantId))?.clientId;
-    if (clientId === undefined) return;
-    await this.insert(n.grantId, clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
+    if (clientId === undefined) return undefined;
+    return this.record(n.grantId, clientId, 'notification', { subscription: n.subscriptionId, events: n.eventNumbers }, n.references);
   }
 
   /**
@@ -88,12 +92,14 @@ export class DisclosureLog {
    */
   private insert(grantId: string, clientId: string, kind: string, detail: object, resources: string[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ record: {
-        id: newId(), recordedAt: this.deps.clock.now().getTime(), grantId, clientId, consentId: null, kind,
-        detail: JSON.stringify(detail), resources: JSON.stringify(resources), materializedAt: null,
-      }, resolve, reject });
+      this.queued.push({ record: this.record(grantId, clientId, kind, detail, resources), resolve, reject });
       this.flushing ??= this.flush();
     });
+  }
+
+  private record(grantId: string, clientId: string, kind: string, detail: object, resources: string[]): DisclosureRecord {
+    return { id: newId(), recordedAt: this.deps.clock.now().getTime(), grantId, clientId, consentId: null, kind,
+      detail: JSON.stringify(detail), resources: JSON.stringify(resources), materializedAt: null };
   }
 
   private async flush(): Promise<void> {

@@ -49,7 +49,7 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
-    onDisclosed: (sent) => disclosures.recordNotification(sent) });
+    onDisclosed: (sent) => disclosures.notificationRecord(sent) });
   // Revocations from the portal, the Consent API and a declined invitation stop subscriptions at once, as RFC 7009's do.
   const consent = new ConsentService({ store, clock, log, fhirBase, writeResources, onGrantsRevoked: (grantIds) => subscriptions.onGrantsEnded(grantIds) });
   const services: Services = {

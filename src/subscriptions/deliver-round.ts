@@ -148,13 +148,13 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
 
   if (result.ok) {
     const sentAt = deps.clock.now().getTime();
-    await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId,
+    const disclosure = await deps.onDisclosed?.({ subscriptionId: record.id, grantId: record.grantId,
       ...(authority.access.open ? {} : { clientId: authority.access.caller.clientId }), eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
       lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}),
-      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}) });
+      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) });
   }
 
   const failures = record.failures + 1;

@@ -1,4 +1,5 @@
 import type { NotificationEvent, PayloadContent, Resource } from '../model/index.js';
+import type { DisclosureRecord } from '../storage/index.js';
 
 /**
  * What a delivered notification disclosed (issue 5, the disclosure log): its subscription, the
@@ -14,8 +15,11 @@ export interface DisclosedNotification {
   references: string[];
 }
 
-/** Called after an endpoint accepted a notification (2xx), before its events are marked delivered. */
-export type OnDisclosed = (sent: DisclosedNotification) => Promise<void>;
+/**
+ * Called after an endpoint accepted a notification (2xx): the disclosure record to write in the
+ * transaction that marks its events delivered (undefined: nothing to record).
+ */
+export type OnDisclosed = (sent: DisclosedNotification) => Promise<DisclosureRecord | undefined>;
 
 export function disclosedReferences(events: NotificationEvent[], content: PayloadContent): string[] {
   if (content === 'empty') return [];

@@ -1,4 +1,4 @@
-import { join, raw, sql } from '../sql/sql-fragment.js';
+import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
 import type { Row } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
 import type { ConsentRecords, DisclosureRecord } from './consent-records.js';
@@ -21,9 +21,7 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
 
     recordDisclosures: async (ds) => {
       if (ds.length === 0) return;
-      const rows = ds.map((d) => sql`(${d.id}, ${d.recordedAt}, ${d.grantId}, ${d.clientId}, ${d.consentId}, ${d.kind}, ${d.detail}, ${d.resources}, ${d.materializedAt})`);
-      await db.atomically((tx) => tx.query(sql`INSERT INTO disclosures (id, recorded_at, grant_id, client_id, consent_id, kind, detail, resources, materialized_at)
-        VALUES ${join(rows, ', ')}`));
+      await db.atomically((tx) => tx.query(insertDisclosures(ds)));
     },
 
     claimDisclosures: (batchId, limit, at, staleBefore) => db.atomically(async (tx) => {
@@ -68,3 +66,9 @@ function disclosureOf(r: Row): DisclosureRecord {
 
 /** RETURNING gives rows in no particular order; a batch is read oldest first, as recorded. */
 const byRecorded = (a: DisclosureRecord, b: DisclosureRecord) => a.recordedAt - b.recordedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The insert of disclosure records, also run inside a delivery round's finishing statement (subscription-sql.ts). */
+export function insertDisclosures(ds: readonly DisclosureRecord[]): Sql {
+  const rows = ds.map((d) => sql`(${d.id}, ${d.recordedAt}, ${d.grantId}, ${d.clientId}, ${d.consentId}, ${d.kind}, ${d.detail}, ${d.resources}, ${d.materializedAt})`);
+  return sql`INSERT INTO disclosures (id, recorded_at, grant_id, client_id, consent_id, kind, detail, resources, materialized_at) VALUES ${join(rows, ', ')}`;
+}

@@ -1,3 +1,5 @@
+import type { DisclosureRecord } from '../consent/consent-records.js';
+
 /**
  * The subscriptions engine's records. Storage keeps them and knows nothing of what they mean:
  * topics, filters and delivery rules live in `model/subscriptions` and `subscriptions/`. Times
@@ -96,6 +98,8 @@ export interface DeliveryOutcome {
    * of two (a round trip and an fsync on PostgreSQL).
    */
   keepLeaseUntil?: number;
+  /** The disclosure log's record of what the round sent (issue 5), written in the same transaction. */
+  disclosure?: DisclosureRecord;
 }
 
 export interface SubscriptionRecords {

@@ -1,6 +1,7 @@
 import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
 import type { Row } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
+import { insertDisclosures } from '../consent/consent-sql.js';
 import { recordEventsSql } from './record-events-sql.js';
 import type { DeliveryAttempt, EventRecord, SubscriptionRecord, SubscriptionRecords, SubscriptionState } from './subscription-records.js';
 
@@ -136,6 +137,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
 
     finishDelivery: async (id, o) => {
       const before: Sql[] = [];
+      if (o.disclosure) before.push(insertDisclosures([o.disclosure]));
       if (o.attempt) before.push(insertAttempt(o.attempt));
       if (o.deliveredAt !== undefined) {
         before.push(sql`UPDATE subscription_events SET delivered_at = ${o.deliveredAt}
