@@ -37,49 +37,72 @@ export interface OutboundResponse {
  * signals), and it has no hook at connect time. Not request-filtering-agent: its notion of
  * "private" is ipaddr.js's, and ours must be the one `checkDestination` reports at subscription time.
  */
-export async function outboundFetch(url: string, policy: OutboundPolicy, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<OutboundResponse> {
-  const target = checkUrl(url, policy);
-  const host = bareHost(target);
-  // An address literal is never looked up: judge it here. A name is judged as it resolves, at connect.
-  if (isIP(host)) {
-    checkAddresses(host, [host], policy);
-    if (policy.httpsOnly && target.protocol === 'http:' && addressKind(host) !== 'loopback') throw new OutboundRefused('only https URLs are fetched');
-  }
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<OutboundResponse>((resolve, reject) => {
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request.destroy();
-      reject(error instanceof OutboundRefused ? error : new OutboundRefused(`could not reach ${target.host}: ${error.message}`));
-    };
-    const request = send(target, { method: init.method ?? 'GET', headers: init.headers, agent: agentFor(target.protocol, policy) }, (response) => {
-      const tooLarge = () => fail(new OutboundRefused(`the response is larger than ${policy.maxBytes} bytes`));
-      if (Number(response.headers['content-length'] ?? '0') > policy.maxBytes) return tooLarge();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size > policy.maxBytes) tooLarge();
-        else chunks.push(chunk);
-      });
-      response.on('end', () => {
+export class OutboundClient {
+  /** Keep-alive agents, one per protocol and policy (the lookup that guards them is the policy's). */
+  private readonly agents = new Map<string, HttpAgent>();
+
+  async fetch(url: string, policy: OutboundPolicy, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<OutboundResponse> {
+    const target = checkUrl(url, policy);
+    const host = bareHost(target);
+    // An address literal is never looked up: judge it here. A name is judged as it resolves, at connect.
+    if (isIP(host)) {
+      checkAddresses(host, [host], policy);
+      if (policy.httpsOnly && target.protocol === 'http:' && addressKind(host) !== 'loopback') throw new OutboundRefused('only https URLs are fetched');
+    }
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<OutboundResponse>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const headers = response.headers;
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'),
-          header: (name) => { const value = headers[name.toLowerCase()]; return Array.isArray(value) ? value.join(', ') : value; } });
+        request.destroy();
+        reject(error instanceof OutboundRefused ? error : new OutboundRefused(`could not reach ${target.host}: ${error.message}`));
+      };
+      const request = send(target, { method: init.method ?? 'GET', headers: init.headers, agent: this.agentFor(target.protocol, policy) }, (response) => {
+        const tooLarge = () => fail(new OutboundRefused(`the response is larger than ${policy.maxBytes} bytes`));
+        if (Number(response.headers['content-length'] ?? '0') > policy.maxBytes) return tooLarge();
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > policy.maxBytes) tooLarge();
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const headers = response.headers;
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'),
+            header: (name) => { const value = headers[name.toLowerCase()]; return Array.isArray(value) ? value.join(', ') : value; } });
+        });
+        response.on('error', fail);
+        response.on('close', () => fail(new Error('the connection closed before the response ended')));
       });
-      response.on('error', fail);
-      response.on('close', () => fail(new Error('the connection closed before the response ended')));
+      const timer = setTimeout(() => fail(new OutboundRefused(`no answer from ${target.host} within ${policy.timeoutMs} ms`)), policy.timeoutMs);
+      request.on('error', fail);
+      request.end(init.body);
     });
-    const timer = setTimeout(() => fail(new OutboundRefused(`no answer from ${target.host} within ${policy.timeoutMs} ms`)), policy.timeoutMs);
-    request.on('error', fail);
-    request.end(init.body);
-  });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private agentFor(protocol: string, policy: OutboundPolicy): HttpAgent {
+    const key = `${protocol}|${policy.allowLoopback}|${policy.httpsOnly}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      // Plain http under an https-only policy is allowed to loopback alone (sandbox JWKS, endpoints).
+      const options = { keepAlive: true, maxSockets: 64, lookup: guardedLookup(policy, protocol === 'http:' && policy.httpsOnly) };
+      agent = protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
 }
 
 /** Checks the URL and every address its host resolves to (subscription time: a clear refusal up front). */
@@ -116,20 +139,6 @@ function checkAddresses(host: string, addresses: string[], policy: OutboundPolic
     if (kind === 'loopback' && policy.allowLoopback) continue;
     if (kind !== 'public') throw new OutboundRefused(`${host} is a ${kind} address; the server does not connect there`);
   }
-}
-
-/** Keep-alive agents, one per protocol and policy (the lookup that guards them is the policy's). */
-const agents = new Map<string, HttpAgent>();
-function agentFor(protocol: string, policy: OutboundPolicy): HttpAgent {
-  const key = `${protocol}|${policy.allowLoopback}|${policy.httpsOnly}`;
-  let agent = agents.get(key);
-  if (!agent) {
-    // Plain http under an https-only policy is allowed to loopback alone (sandbox JWKS, endpoints).
-    const options = { keepAlive: true, maxSockets: 64, lookup: guardedLookup(policy, protocol === 'http:' && policy.httpsOnly) };
-    agent = protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
-    agents.set(key, agent);
-  }
-  return agent;
 }
 
 /** dns.lookup, refusing (as an error) a name with any address the policy forbids. */

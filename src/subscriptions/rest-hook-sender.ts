@@ -1,11 +1,11 @@
-import { outboundFetch, OutboundRefused } from '../base/index.js';
+import { OutboundClient, OutboundRefused } from '../base/index.js';
 import { SIGNATURE_HEADER } from './sign-notification.js';
 
 /**
  * Backport IG "rest-hook": an HTTP POST of the notification Bundle to `channel.endpoint`, with
  * `Content-Type` = `channel.payload`, each `channel.header` as given, and the server's signature
  * when it signs. Any 2xx is a delivery.
- * Every request goes through `outboundFetch` (SSRF guard: no private addresses; loopback only in
+ * Every request goes through an `OutboundClient` (SSRF guard: no private addresses; loopback only in
  * sandbox; https only in production) with the subscription's `timeout`.
  */
 export interface SendResult {
@@ -28,6 +28,8 @@ export interface RestHookRequest {
 export type RestHookSender = (request: RestHookRequest) => Promise<SendResult>;
 
 export function restHookSender(mode: 'sandbox' | 'production', maxBytes: number): RestHookSender {
+  // The sender's own kept-alive connections to the endpoints.
+  const client = new OutboundClient();
   return async (request) => {
     const started = performance.now();
     const headers: Record<string, string> = {};
@@ -42,7 +44,7 @@ export function restHookSender(mode: 'sandbox' | 'production', maxBytes: number)
       headers[SIGNATURE_HEADER] = request.signature;
     }
     try {
-      const response = await outboundFetch(request.endpoint, {
+      const response = await client.fetch(request.endpoint, {
         allowLoopback: mode === 'sandbox', httpsOnly: mode === 'production', timeoutMs: request.timeoutMs, maxBytes,
       }, { method: 'POST', headers, body: request.body });
       const ok = response.status >= 200 && response.status < 300;

@@ -37,7 +37,7 @@ export interface EngineDeps {
   options: Partial<EngineOptions> & Pick<EngineOptions, 'mode' | 'fhirBase'>;
   /** Operator topics, added to the built-in ones. */
   topics?: TopicDefinition[];
-  /** Outbound delivery; defaults to the rest-hook sender over outboundFetch. */
+  /** Outbound delivery; defaults to the rest-hook sender (an OutboundClient of its own). */
   send?: RestHookSender;
   /** Signs every rest-hook body with the server's keys (X-Signature); unsigned without it. */
   sign?: NotificationSigner;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { outboundFetch, OutboundRefused, type OutboundPolicy } from '../../src/base/index.js';
+import { OutboundClient, OutboundRefused, type OutboundPolicy } from '../../src/base/index.js';
 
 /**
  * Every request to an address someone else chose (subscription endpoints, JWKS URLs): against a
@@ -13,6 +13,8 @@ describe('outbound requests', () => {
   let server: Server;
   let port = 0;
   let connections = 0;
+  const client = new OutboundClient();
+  const outboundFetch = (url: string, policy: OutboundPolicy, init?: Parameters<OutboundClient['fetch']>[2]) => client.fetch(url, policy, init);
   const sandbox: OutboundPolicy = { allowLoopback: true, httpsOnly: false, timeoutMs: 2000, maxBytes: 1024 };
   const production: OutboundPolicy = { allowLoopback: false, httpsOnly: true, timeoutMs: 2000, maxBytes: 1024 };
 
@@ -38,6 +40,7 @@ describe('outbound requests', () => {
     port = (server.address() as AddressInfo).port;
   });
   after(() => new Promise<void>((resolve) => {
+    client.close();
     server.closeAllConnections();
     server.close(() => resolve());
   }));

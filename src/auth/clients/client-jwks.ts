@@ -1,5 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { outboundFetch, type OutboundPolicy } from '../../base/index.js';
+import { OutboundClient, type OutboundPolicy } from '../../base/index.js';
 import type { ClientRecord } from '../../storage/index.js';
 
 /** Never trust a JWKS longer than this, whatever its Cache-Control says. */
@@ -19,6 +19,7 @@ interface CachedSet {
  */
 export class ClientJwks {
   private readonly cache = new Map<string, CachedSet>();
+  private readonly client = new OutboundClient();
 
   constructor(private readonly policy: OutboundPolicy, private readonly now: () => number) {}
 
@@ -27,7 +28,7 @@ export class ClientJwks {
     if (!client.jwksUri) throw new Error('the client has no registered keys');
     const cached = this.cache.get(client.jwksUri);
     if (cached && cached.until > this.now()) return cached.keys;
-    const response = await outboundFetch(client.jwksUri, this.policy, { headers: { accept: 'application/json' } });
+    const response = await this.client.fetch(client.jwksUri, this.policy, { headers: { accept: 'application/json' } });
     if (response.status !== 200) throw new Error(`its JWKS URL answered ${response.status}`);
     const set = JSON.parse(response.text) as JSONWebKeySet;
     if (!Array.isArray(set.keys)) throw new Error('its JWKS URL did not return a JWK set');
