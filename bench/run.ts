@@ -22,6 +22,7 @@ import { backendTokenSource, type TokenSource } from '../test/harness/backend-to
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { condition, patient, transactionBundle } from './fixtures.js';
 import { processStats } from './process-stats.js';
@@ -59,6 +60,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** Lines the servers logged (warn and above) during the run. */
+let serverWarnings = 0;
 const subscriptionRows: SubscriptionRow[] = [];
 const revocationRows: RevocationRow[] = [];
 const floors: Record<string, number> = {};
@@ -100,7 +103,14 @@ async function startServer(db: string, synchronous: string, port: number): Promi
   const entry = existsSync('dist/src/cli/main.js') ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
   const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
   const child = spawn(process.execPath, [...profile, ...entry, 'serve', '--port', String(port), '--db', db, '--log-level', 'warn',
-    '--sample-data', 'false', '--sqlite-synchronous', synchronous], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--sample-data', 'false', '--sqlite-synchronous', synchronous], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server logs JSON lines at warn and above (--log-level warn): shown, so that a failure in the
+  // background (it once failed every disclosure materialization unseen) cannot hide behind the figures.
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    serverWarnings++;
+    log(`  server: ${line.slice(0, 400)}`);
+  });
   await waitFor(`http://127.0.0.1:${port}/readyz`);
   return child;
 }
@@ -253,6 +263,7 @@ async function main(): Promise<void> {
   }
   writeFileSync(file, text);
   log(`results written to ${file}`);
+  log(serverWarnings === 0 ? 'the servers logged no warning or error' : `the servers logged ${serverWarnings} warnings or errors (shown above): read them before the figures`);
 }
 
 await main();
