@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { openStore, type Store } from '../../src/storage/index.js';
 import type { SubscriptionEngine } from '../../src/subscriptions/index.js';
 import { createPgDatabase, testEngines } from '../harness/engines.js';
@@ -13,6 +14,7 @@ import { Receiver } from './receiver.js';
  */
 describe('engines on one PostgreSQL wake each other (LISTEN/NOTIFY)', { skip: !testEngines().includes('postgres') && 'PostgreSQL not available' }, () => {
   let drop: () => Promise<void>;
+  let url = '';
   const stores: Store[] = [];
   const engines: SubscriptionEngine[] = [];
   const receiver = new Receiver();
@@ -21,6 +23,7 @@ describe('engines on one PostgreSQL wake each other (LISTEN/NOTIFY)', { skip: !t
   before(async () => {
     const db = await createPgDatabase();
     drop = db.drop;
+    url = db.url;
     for (let i = 0; i < 3; i++) stores.push(openStore(db.url, { sqliteSynchronous: 'normal', poolSize: 5 }));
     await stores[0]!.migrate();
     // A and B run; C only writes and announces its commits, as a process busy serving requests would.
@@ -57,5 +60,28 @@ describe('engines on one PostgreSQL wake each other (LISTEN/NOTIFY)', { skip: !t
     const focuses = receiver.received.filter((r) => r.type === 'event-notification')
       .flatMap((r) => r.bundle.entry.slice(1).map((e) => e.fullUrl.replace(/\/_history\/\d+$/, '')));
     assert.equal(new Set(focuses).size, 31, 'each change was one event');
+  });
+
+  it('a change held back behind a long transaction is matched soon after it ends, not at the next poll', async () => {
+    await subscribe(engines[0]!, subscription(endpoint, 'Condition?patient=Patient/held1'));
+    await receiver.until(() => receiver.of('handshake').length === 2, 5000);
+    const before = receiver.events().length;
+    // Any open transaction with an id holds the change log back (ADR 0001: xid < xmin).
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      await write(stores[0]!, condition('held-c1', 'held1', 'problem-list-item'), engines[0]);
+      await new Promise((resolve) => setTimeout(resolve, 2200));
+      assert.equal(receiver.events().length, before, 'held back while the older transaction runs');
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    const released = Date.now();
+    await receiver.until(() => receiver.events().length > before, 5000);
+    // The matcher's look-again interval doubles while held back but stays short (it reached ~2 s here before).
+    assert.ok(Date.now() - released < 600, `matched ${Date.now() - released} ms after the older transaction ended`);
   });
 });
