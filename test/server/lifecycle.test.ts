@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { runCli, spawnServer } from '../harness/cli.js';
 import { createPgDatabase, createTestDatabase, testEngines } from '../harness/engines.js';
 import { freePort } from '../harness/test-server.js';
@@ -94,6 +95,27 @@ for (const engine of testEngines()) {
       assert.equal((await next.fetch(`${next.url}/readyz`)).status, 200);
       next.child.kill('SIGTERM');
       await next.exited;
+    });
+
+    test('--pg-pool-size bounds the PostgreSQL connections the process opens', { skip: engine !== 'postgres' && 'PostgreSQL only' }, async () => {
+      const server = await start(['--pg-pool-size', '2', '--sample-data', 'false']);
+      try {
+        // Enough concurrent requests to open ten connections with the default pool.
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => server.fetch(`${server.url}/fhir/Patient?name=pool${i}`)));
+        assert.ok(answers.every((r) => r.status === 200));
+        const admin = new pg.Client({ connectionString: db });
+        await admin.connect();
+        try {
+          const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'handover:%'`);
+          // The pool's two, and the one that listens for other processes' commits.
+          assert.ok(rows[0].n <= 3, `${rows[0].n} connections`);
+        } finally {
+          await admin.end();
+        }
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
     });
 
     test('production mode never loads sample data', async () => {
