@@ -7,7 +7,7 @@ import {
 import type { Store, SubscriptionRecord } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
-import { deliverRound, leaseUntil } from './deliver-round.js';
+import { deliverRound, leaseUntil, type RoundDeps } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
 import { Matcher } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
@@ -87,6 +87,8 @@ export class SubscriptionEngine {
   /** 0, or how soon the matcher looks again for changes held back (doubling while they are). */
   private heldBackRetryMs = 0;
   private readonly matcher: Matcher;
+  /** What every delivery round needs, assembled once. */
+  private readonly roundDeps: RoundDeps;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -97,6 +99,9 @@ export class SubscriptionEngine {
     if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
     this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
     // Delivery is woken by each recorded batch, not at the end of the matcher's pass.
+    this.roundDeps = { store: deps.store, topics: this.topics, clock: deps.clock, log: deps.log, send: this.send, sockets: this.sockets, options: this.options,
+      ...(deps.sign ? { sign: deps.sign } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.onDisclosed ? { onDisclosed: deps.onDisclosed } : {}) };
     this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,
       fhirBase: this.options.fhirBase, onRecorded: () => this.deliverWake.wake(), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   }
@@ -292,12 +297,9 @@ export class SubscriptionEngine {
    * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn).
    */
   private async roundsOf(claimed: SubscriptionRecord): Promise<void> {
-    const deps = { store: this.deps.store, topics: this.topics, clock: this.deps.clock, log: this.deps.log, send: this.send,
-      sockets: this.sockets, options: this.options, ...(this.deps.sign ? { sign: this.deps.sign } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
-      ...(this.deps.random ? { random: this.deps.random } : {}), ...(this.deps.onDisclosed ? { onDisclosed: this.deps.onDisclosed } : {}) };
     let record: SubscriptionRecord | undefined = claimed;
     for (let round = 1; record !== undefined; round++) {
-      record = await deliverRound(deps, record, this.running && round < ROUNDS_PER_CLAIM);
+      record = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM);
       // Stopped while a round kept the lease: hand it back, due now, for the next start.
       if (record !== undefined && !this.running) {
         await this.deps.store.subscriptions.releaseLease(record.id);

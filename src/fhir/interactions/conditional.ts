@@ -13,7 +13,7 @@ import type { ResourceVersion, StoreReader, StoreTransaction } from '../../stora
  */
 export async function findConditionalTarget(db: StoreReader, type: string, query: string | [string, string][], what: string, localBase?: string,
   visibility: Visibility = 'everything'): Promise<ResourceVersion | undefined> {
-  const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
+  const params = criteriaParams(query);
   const request = parseSearchRequest(type, params, { defaultCount: 2, maxCount: 2, localBase });
   if (request.unknown.length > 0) {
     throw invalid(`${what}: unknown or unsupported search parameter(s) ${request.unknown.join(', ')} for ${type}`, request.unknown);
@@ -34,6 +34,11 @@ export async function findConditionalTarget(db: StoreReader, type: string, query
  * but meaning the same do not wait for each other.
  */
 export async function serializeConditional(tx: StoreTransaction, type: string, query: string | [string, string][]): Promise<void> {
-  const params = typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
+  const params = criteriaParams(query);
   await tx.serializeOn(`conditional:${type}?${params.map(([name, value]) => `${name}=${value}`).sort().join('&')}`);
+}
+
+/** The criteria as name/value pairs: a query string (anything up to a `?` ignored) or pairs already parsed. */
+function criteriaParams(query: string | [string, string][]): [string, string][] {
+  return typeof query === 'string' ? [...new URLSearchParams(query.replace(/^.*\?/, ''))] : query;
 }
