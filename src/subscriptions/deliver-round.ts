@@ -153,7 +153,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { deliveredAt: sentAt } : {}),
+      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
       ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) });
   }
 

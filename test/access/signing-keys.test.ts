@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SigningKeys, signAccessToken, verifyAccessToken } from '../../src/access/index.js';
+import { NOTIFICATION_ALG, SigningKeys, TOKEN_ALG, signAccessToken, verifyAccessToken } from '../../src/access/index.js';
 import type { GrantRecord } from '../../src/storage/index.js';
 import { testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
@@ -21,7 +21,9 @@ for (const engine of testEngines()) {
       const keys = new SigningKeys(store().auth, clock);
       await keys.load();
       const first = (await keys.jwks()).keys.map((k) => k.kid);
-      assert.equal(first.length, 1);
+      assert.deepEqual((await keys.jwks()).keys.map((k) => k.alg).sort(), [NOTIFICATION_ALG, TOKEN_ALG].sort(), 'one key per algorithm');
+      const tokenKid = (await keys.signingKey(TOKEN_ALG)).kid;
+      assert.notEqual((await keys.signingKey(NOTIFICATION_ALG)).kid, tokenKid);
       const sign = () => signAccessToken(keys, { issuer: 'https://h/fhir', audience: 'https://h/fhir', grant, scope: grant.scope, lifetimeSeconds: 3600, now: clock.now() });
       const verify = (k: SigningKeys, token: string) => verifyAccessToken(k, token, { issuer: 'https://h/fhir', audience: 'https://h/fhir', now: clock.now() });
       const old = await sign();
@@ -36,16 +38,18 @@ for (const engine of testEngines()) {
       const rotated = new SigningKeys(store().auth, clock);
       await rotated.load();
       const kids = (await rotated.jwks()).keys.map((k) => k.kid);
-      assert.equal(kids.length, 2, 'old and new key both published');
+      assert.equal(kids.length, 4, 'old and new key of each algorithm published');
       const fresh = await signAccessToken(rotated, { issuer: 'https://h/fhir', audience: 'https://h/fhir', grant, scope: grant.scope, lifetimeSeconds: 3600, now: clock.now() });
-      assert.notEqual(JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString()).kid, first[0]);
+      const freshHeader = JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString()) as { kid: string; alg: string };
+      assert.ok(!first.includes(freshHeader.kid), 'a new token key signs');
+      assert.equal(freshHeader.alg, TOKEN_ALG);
       // The process that still holds the old key set learns the new kid by reloading.
       await verify(keys, fresh.token);
 
       clock.at += 2 * 3600_000;
       const later = new SigningKeys(store().auth, clock);
       await later.load();
-      assert.deepEqual((await later.jwks()).keys.map((k) => k.kid), kids.filter((k) => k !== first[0]), 'the retired key is gone once its tokens expired');
+      assert.deepEqual((await later.jwks()).keys.map((k) => k.kid), kids.filter((k) => !first.includes(k)), 'the retired keys are gone once their tokens expired');
     });
   });
 }

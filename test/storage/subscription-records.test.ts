@@ -146,13 +146,13 @@ for (const engine of testEngines()) {
       const outcome = { status: 'active' as const, error: null, failingSince: null, failures: 0, lastSentAt: 105300, nextAttemptAt: null,
         continueIfPending: true, claimedStatus: 'requested' as const, now: 105300, keepLeaseUntil: 109000 };
       // Event 1 delivered, nothing after it: the lease is released, nothing handed back.
-      assert.equal(await records().finishDelivery('kl', { ...outcome, lastDelivered: 1, deliveredAt: 105300 }), undefined);
+      assert.equal(await records().finishDelivery('kl', { ...outcome, lastDelivered: 1, delivered: { at: 105300, after: 0 } }), undefined);
       assert.equal((await records().getSubscription('kl'))?.leasedUntil, null);
       // Event 2 makes it due; event 3 arrives while its round runs: pending after it, so the lease is kept and the record returned.
       await records().recordEvents('mk', 'k1', 'k2', [event('kl', 'two')], 105350);
       assert.ok((await records().claimDue(105400, 106400, 10)).some((s) => s.id === 'kl'));
       await records().recordEvents('mk', 'k2', 'k3', [event('kl', 'three')], 105450);
-      const next = await records().finishDelivery('kl', { ...outcome, claimedStatus: 'active', lastDelivered: 2, deliveredAt: 105500, now: 105500 });
+      const next = await records().finishDelivery('kl', { ...outcome, claimedStatus: 'active', lastDelivered: 2, delivered: { at: 105500, after: 1 }, now: 105500 });
       assert.equal(next?.id, 'kl');
       assert.equal(next?.leasedUntil, 109000, 'still this worker\'s');
       assert.equal(next?.eventsSinceStart, 3);
@@ -162,8 +162,16 @@ for (const engine of testEngines()) {
       await records().releaseLease('kl');
       assert.ok((await records().claimDue(105700, 106700, 10)).some((s) => s.id === 'kl'));
       const { keepLeaseUntil: _kept, ...released } = outcome;
-      assert.equal(await records().finishDelivery('kl', { ...released, claimedStatus: 'active', lastDelivered: 3, deliveredAt: 105800, now: 105800 }), undefined);
+      assert.equal(await records().finishDelivery('kl', { ...released, claimedStatus: 'active', lastDelivered: 3, delivered: { at: 105800, after: 2 }, now: 105800 }), undefined);
       assert.equal((await records().getSubscription('kl'))?.leasedUntil, null);
+    });
+
+    it('a round marks only its own events delivered: those it starts after stay as they were (skipped by a restart, say)', async () => {
+      await records().insertSubscription(subscription('md', { topicUrl: 'http://t/marks', patientKey: 'p8', now: 106000 }));
+      await records().recordEvents('mm', '', 'm1', ['a', 'b', 'c'].map((f) => event('md', f)), 106000);
+      await records().finishDelivery('md', { status: 'active', error: null, failingSince: null, failures: 0, lastSentAt: 106100, nextAttemptAt: null,
+        continueIfPending: false, claimedStatus: 'active', now: 106100, lastDelivered: 3, delivered: { at: 106100, after: 1 } });
+      assert.deepEqual((await records().eventsBetween('md', 1, 3)).map((e) => e.deliveredAt), [null, 106100, 106100]);
     });
   });
 }

@@ -68,7 +68,7 @@ for (const engine of testEngines()) {
       assert.match(signature, /^[\w-]+\.\.[\w-]+$/, 'RFC 7515 Appendix F: header..signature');
       const header = JSON.parse(Buffer.from(signature.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
       const jwks = (await (await fetch(`${server.url}/auth/jwks`)).json()) as { keys: { kid: string }[] };
-      assert.equal(header.alg, 'RS256');
+      assert.equal(header.alg, 'ES256', 'notifications are signed with the ES256 key (tokens keep RS256)');
       assert.ok(jwks.keys.some((k) => k.kid === header.kid), 'signed with a key published at jwks_uri');
 
       const keys = serverKeys(`${server.url}/auth/jwks`);

