@@ -14,5 +14,6 @@ export { restrictSearch, seeable } from './decisions/restrict-search.js';
 export { callerOfGrant } from './tokens/caller-of-grant.js';
 export { SUBSCRIPTION_OWNER_SYSTEM, ownerTags, withOwnerTags } from './subscriptions/subscription-ownership.js';
 export { subscriptionAuthority, type SubscriptionAuthority } from './subscriptions/subscription-authority.js';
+export { SubscriptionStandings, type SubscriptionStanding } from './subscriptions/subscription-standings.js';
 export { consentPatientOf, backsConsent } from './consent/standing-authorization.js';
 export { reviewingClientsOf, withHeldResources } from './review/held-resources.js';

@@ -48,7 +48,7 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
-  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase }, sign: detachedJwsSigner(keys), metrics,
+  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs }, sign: detachedJwsSigner(keys), metrics,
     onDisclosed: (sent) => disclosures.notificationRecord(sent) });
   // Revocations from the portal, the Consent API and a declined invitation stop subscriptions at once, as RFC 7009's do.
   const consent = new ConsentService({ store, clock, log, fhirBase, writeResources, onGrantsRevoked: (grantIds) => subscriptions.onGrantsEnded(grantIds) });

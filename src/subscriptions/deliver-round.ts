@@ -1,6 +1,6 @@
 import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
 import { notificationBundle, type NotificationEvent, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
-import { subscriptionAuthority } from '../access/index.js';
+import type { SubscriptionStandings } from '../access/index.js';
 import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
 import { recordSendMetrics } from './delivery-metrics.js';
@@ -10,7 +10,7 @@ import type { RestHookSender, SendResult } from './rest-hook-sender.js';
 import { disclosedReferences, type OnDisclosed } from './disclosed-notification.js';
 import type { NotificationSigner } from './sign-notification.js';
 import type { WebsocketHub } from './websocket/websocket-hub.js';
-import { heldSet, HELD_NOTE, releasable, reviewerOf } from './review-gate.js';
+import { heldSet, HELD_NOTE, releasable, reviewerOfStanding } from './review-gate.js';
 
 /**
  * One delivery round of one claimed subscription: a handshake if it is `requested`, else the
@@ -26,6 +26,8 @@ export interface RoundDeps {
   clock: Clock;
   log: Logger;
   send: RestHookSender;
+  /** The grants' standing, judged at the start of a round and right before its send. */
+  standings: SubscriptionStandings;
   metrics?: Metrics;
   /** Signs each rest-hook body (a detached JWS); unsigned without it. */
   sign?: NotificationSigner;
@@ -70,10 +72,9 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
   const upcoming = deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
-  // Issue 5 c: whose review binds it, asked at the same time (independent reads: one wait, not two).
-  const reviewing = reviewerOf(deps.store, record.grantId);
-  reviewing.catch(() => undefined);
-  const authority = await subscriptionAuthority(deps.store.auth, record.grantId, now);
+  // Issue 5 c: with it, whose review binds it.
+  const standing = await deps.standings.of(record.grantId, now);
+  const authority = standing.authority;
   if (!authority.alive) return turnOff(authority.reason);
 
   const websocket = settings.channelType === 'websocket' ? deps.sockets : undefined;
@@ -81,7 +82,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
   const needsHandshake = record.status === 'requested' || (record.error?.startsWith(HANDSHAKE_FAILED) ?? false)
     || (websocket?.needsHandshake(record.id) ?? false);
   // Issue 5 c: a recipient that requires review gets only what a clinician decided, in number order.
-  const reviewer = await reviewing;
+  const reviewer = reviewerOfStanding(record.grantId, standing);
   let type: NotificationType;
   let events: Awaited<ReturnType<typeof deps.store.subscriptions.eventsAfter>> = [];
   let rejected = new Map<number, string>();
@@ -121,8 +122,9 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
   const signature = !websocket && deps.sign ? await deps.sign(body) : undefined;
   // Judged once more right before the send: a revocation that committed while the round read
   // and built the notification stops it here, not after it went out.
+  // (Read again unless nothing was revoked here since and the standing is fresh: SubscriptionStandings.)
   if (record.grantId !== null) {
-    const last = await subscriptionAuthority(deps.store.auth, record.grantId, deps.clock.now().getTime());
+    const last = (await deps.standings.of(record.grantId, deps.clock.now().getTime())).authority;
     if (!last.alive) return turnOff(last.reason);
   }
   let result: SendResult | undefined;

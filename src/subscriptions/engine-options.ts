@@ -35,6 +35,11 @@ export interface EngineOptions {
    * removed.
    */
   backendMaxLifetimeMs: number;
+  /**
+   * How long a subscription grant's standing, once read, is trusted by delivery rounds unless this
+   * process learns of a revocation (`--token-check-cache-ms`, as bearer tokens; 0: read every time).
+   */
+  grantTrustMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = {
@@ -52,4 +57,5 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'mode' | 'fhirBase'> = 
   concurrency: 16,
   maxResponseBytes: 64 * 1024,
   backendMaxLifetimeMs: 90 * 24 * 60 * 60 * 1000,
+  grantTrustMs: 1000,
 };

@@ -1,4 +1,4 @@
-import { reviewingClientsOf } from '../access/index.js';
+import { reviewingClientsOf, type SubscriptionStanding } from '../access/index.js';
 import type { EventRecord, Store } from '../storage/index.js';
 
 /**
@@ -34,6 +34,12 @@ export async function reviewerOf(store: Store, grantId: string | null): Promise<
   if (!grant) return undefined;
   const [clientId] = await reviewingClientsOf(store.auth, grant);
   return clientId === undefined ? undefined : { clientId, grantId, patientId: grant.patientId };
+}
+
+/** As `reviewerOf`, from a standing already judged. */
+export function reviewerOfStanding(grantId: string | null, standing: SubscriptionStanding): Reviewer | undefined {
+  const [clientId] = standing.reviewingClients;
+  return grantId === null || clientId === undefined ? undefined : { clientId, grantId, patientId: standing.patientId };
 }
 
 /** How many undelivered events one round holds at most (the rest are held by the next rounds). */

@@ -1,5 +1,5 @@
 import { checkDestination, OutboundRefused, type Clock, type Logger, type Metrics } from '../base/index.js';
-import type { AccessContext } from '../access/index.js';
+import { SubscriptionStandings, type AccessContext } from '../access/index.js';
 import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
@@ -100,6 +100,7 @@ export class SubscriptionEngine {
     this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
     // Delivery is woken by each recorded batch, not at the end of the matcher's pass.
     this.roundDeps = { store: deps.store, topics: this.topics, clock: deps.clock, log: deps.log, send: this.send, sockets: this.sockets, options: this.options,
+      standings: new SubscriptionStandings(deps.store.auth, this.options.grantTrustMs),
       ...(deps.sign ? { sign: deps.sign } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.random ? { random: deps.random } : {}),
       ...(deps.onDisclosed ? { onDisclosed: deps.onDisclosed } : {}) };
     this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,

@@ -1,5 +1,5 @@
 import { formatScopes, intersectScopes, parseScopes } from '../../model/index.js';
-import type { AuthRecords } from '../../storage/index.js';
+import type { AuthRecords, GrantRecord } from '../../storage/index.js';
 import { OPEN_ACCESS, type AccessContext } from '../caller.js';
 import { callerOfGrant } from '../tokens/caller-of-grant.js';
 import { grantLiveness } from '../tokens/grant-liveness.js';
@@ -18,22 +18,32 @@ import { grantLiveness } from '../tokens/grant-liveness.js';
  * narrows its notifications. The engine caps a backend subscription's `end` (engine options).
  */
 export type SubscriptionAuthority =
-  | { alive: true; access: AccessContext; lifetimeEnd: number | null; backend: boolean }
+  | {
+    alive: true; access: AccessContext; lifetimeEnd: number | null; backend: boolean;
+    /** When the grant or one it derives from ends if nothing renews it (null: none): how long "alive" may be trusted, revocation aside. */
+    aliveUntil: number | null;
+  }
   | { alive: false; reason: string };
 
 export async function subscriptionAuthority(records: AuthRecords, grantId: string | null, now: number): Promise<SubscriptionAuthority> {
-  if (grantId === null) return { alive: true, access: OPEN_ACCESS, lifetimeEnd: null, backend: false };
+  if (grantId === null) return { alive: true, access: OPEN_ACCESS, lifetimeEnd: null, backend: false, aliveUntil: null };
   const grant = await records.getGrant(grantId);
   if (!grant) return { alive: false, reason: 'the grant that created the subscription no longer exists' };
+  return authorityOfGrant(records, grant, now);
+}
+
+/** As `subscriptionAuthority`, for a grant record already read. */
+export async function authorityOfGrant(records: AuthRecords, grant: GrantRecord, now: number): Promise<SubscriptionAuthority> {
   if (grant.kind === 'backend') {
     if (grant.revokedAt !== null) return { alive: false, reason: 'the grant was revoked' };
     const client = await records.getClient(grant.clientId);
     if (!client) return { alive: false, reason: 'the client is no longer registered' };
     const scope = formatScopes(intersectScopes(parseScopes(grant.scope).scopes, parseScopes(client.scope).scopes), 'requested');
-    return { alive: true, access: { open: false, caller: callerOfGrant(grant, scope, '') }, lifetimeEnd: null, backend: true };
+    return { alive: true, access: { open: false, caller: callerOfGrant(grant, scope, '') }, lifetimeEnd: null, backend: true, aliveUntil: null };
   }
   const liveness = await grantLiveness(records, grant, now);
   if (!liveness.alive) return { alive: false, reason: liveness.reason };
   const ends = [grant.expiresAt, grant.idleExpiresAt].filter((t): t is number => t !== null);
-  return { alive: true, access: { open: false, caller: callerOfGrant(grant, grant.scope, '') }, lifetimeEnd: ends.length > 0 ? Math.min(...ends) : null, backend: false };
+  return { alive: true, access: { open: false, caller: callerOfGrant(grant, grant.scope, '') }, lifetimeEnd: ends.length > 0 ? Math.min(...ends) : null,
+    backend: false, aliveUntil: liveness.until };
 }
