@@ -40,6 +40,21 @@ describeEachEngine('FHIR conditional interactions and history', (server) => {
     }
   });
 
+  test('transactions whose conditional entries name the same criteria in opposite order all succeed (no deadlock)', async () => {
+    const base = server().fhirBase;
+    const entry = (value: string) => ({ resource: patientBody('Order', mrn(value)), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${value}` } });
+    const update = (value: string) => ({ resource: patientBody('OrderU', mrn(value)), request: { method: 'PUT', url: `Patient?identifier=${value}` } });
+    const pairs = Array.from({ length: 6 }, (_, i) => [`order-a${i}`, `order-b${i}`] as const);
+    // Each pair twice, in both orders, at once: without one global lock order each holds one criterion and waits for the other.
+    const answers = await Promise.all(pairs.flatMap(([a, b]) => [
+      http('POST', base, { resourceType: 'Bundle', type: 'transaction', entry: [entry(a), update(b)] }),
+      http('POST', base, { resourceType: 'Bundle', type: 'transaction', entry: [update(b), entry(a)] }),
+      http('POST', base, { resourceType: 'Bundle', type: 'transaction', entry: [entry(b), entry(a)] }),
+    ]));
+    assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text.slice(0, 200)}`), []);
+    for (const value of pairs.flat()) assert.equal((await http('GET', `${base}/Patient?identifier=${value}&_summary=count`)).body.total, 1, value);
+  });
+
   test('conditional update: no match creates, one match updates it, several → 412', async () => {
     const base = server().fhirBase;
     const created = await http('PUT', `${base}/Patient?identifier=u-1`, patientBody('Upd', mrn('u-1')));

@@ -5,7 +5,7 @@ import type { StoreTransaction } from '../../storage/index.js';
 import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { findConditionalTarget, serializeConditional } from '../interactions/conditional.js';
+import { conditionalKey, findConditionalTarget, serializeConditional } from '../interactions/conditional.js';
 import { ifNoneExistAnswer } from '../interactions/if-none-exist-answer.js';
 import { entryBody, toEntryRequest } from './entry-request.js';
 import { parseEntryUrl } from './entry-url.js';
@@ -32,11 +32,15 @@ export interface PlannedEntry {
  * updates and deletes. Then it enforces "If any resource identities (including resolved identities
  * from conditional update/delete) overlap in steps 1-3, then the transaction SHALL fail"
  * (R4 §3.1.0.11.2), and locks the existing targets in one global order, so two transactions
- * touching the same resources wait for each other instead of deadlocking.
+ * touching the same resources wait for each other instead of deadlocking. The conditional
+ * entries' criteria are taken in one global order too, before any entry is planned: taken entry
+ * by entry, two Bundles naming the same criteria in opposite order each held one and waited for
+ * the other until PostgreSQL broke the deadlock by failing one (503).
  * Returns the plan and the fullUrl → `Type/id` map.
  */
 export async function planTransaction(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, entries: BundleEntry[],
   onEntry: <T>(index: number, work: () => Promise<T>) => Promise<T>) {
+  for (const key of conditionalKeys(ctx, entries)) await tx.serializeOn(key);
   const planned: PlannedEntry[] = [];
   for (const [index, entry] of entries.entries()) planned.push(await onEntry(index, () => planEntry(ctx, tx, guard, entry, index)));
   checkOverlaps(planned);
@@ -106,6 +110,30 @@ async function planConditionalUpdate(tx: StoreTransaction, guard: AccessGuard, p
   const id = match?.id ?? (typeof body.id === 'string' ? body.id : newId());
   plan.request.body = { ...body, id };
   retarget(plan, type, id);
+}
+
+/**
+ * The keys `serializeConditional` will take for the conditional creates and updates, sorted and
+ * without repeats (taking one again later is a no-op: the lock is already this transaction's).
+ * An entry whose URL does not parse is skipped here; planning it reports the error.
+ */
+function conditionalKeys(ctx: FhirContext, entries: BundleEntry[]): string[] {
+  const keys = new Set<string>();
+  for (const entry of entries) {
+    const method = entry.request?.method;
+    if (method !== 'POST' && method !== 'PUT') continue;
+    let url: ReturnType<typeof parseEntryUrl>;
+    try {
+      url = parseEntryUrl(entry.request!.url, ctx.fhirBase);
+    } catch {
+      continue;
+    }
+    const [type] = url.path;
+    if (url.path.length !== 1 || type === undefined || !isResourceType(type)) continue;
+    if (method === 'POST' && typeof entry.request!.ifNoneExist === 'string') keys.add(conditionalKey(type, entry.request!.ifNoneExist));
+    if (method === 'PUT' && url.query.length > 0) keys.add(conditionalKey(type, url.query));
+  }
+  return [...keys].sort();
 }
 
 function retarget(plan: PlannedEntry, type: string, id: string): void {

@@ -34,8 +34,12 @@ export async function findConditionalTarget(db: StoreReader, type: string, query
  * but meaning the same do not wait for each other.
  */
 export async function serializeConditional(tx: StoreTransaction, type: string, query: string | [string, string][]): Promise<void> {
-  const params = criteriaParams(query);
-  await tx.serializeOn(`conditional:${type}?${params.map(([name, value]) => `${name}=${value}`).sort().join('&')}`);
+  await tx.serializeOn(conditionalKey(type, query));
+}
+
+/** What conditional entries of the same criteria take turns on (`serializeConditional`). */
+export function conditionalKey(type: string, query: string | [string, string][]): string {
+  return `conditional:${type}?${criteriaParams(query).map(([name, value]) => `${name}=${value}`).sort().join('&')}`;
 }
 
 /** The criteria as name/value pairs: a query string (anything up to a `?` ignored) or pairs already parsed. */
