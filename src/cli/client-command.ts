@@ -66,6 +66,8 @@ export function addClientCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // What waits for review is judged again by the serving process at its next poll.
+      await services.subscriptions.reviewPolicyChanged(clientId);
       process.stdout.write(`${JSON.stringify({ client_id: clientId, handover_review: policy })}\n`);
     } finally {
       await services.store.close();

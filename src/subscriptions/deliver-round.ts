@@ -42,6 +42,12 @@ export interface RoundDeps {
 export const HANDSHAKE_FAILED = 'Handshake failed: ';
 /** The `error` note of events sent at `empty` level; it stays until a failure or another such note replaces it. */
 export const WITHHELD_NOTE = 'Sent at empty level: ';
+/**
+ * A subscription waiting for a clinician looks again this often (ms). A decision wakes it at once;
+ * this covers what wakes nothing here — a review policy dropped by another process, whose trusted
+ * standing (SubscriptionStandings) this process may still hold for a moment.
+ */
+const REVIEW_RECHECK_MS = 5_000;
 
 /**
  * With `mayContinue`, a delivered round keeps the lease while events are pending and returns the
@@ -99,7 +105,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
       const error = waiting !== null && (record.error === null || record.error.startsWith(HELD_NOTE))
         ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : record.error;
       return finish({ status: record.status, error, failingSince: record.failingSince, failures: record.failures,
-        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: heartbeatAfter(record.lastSentAt), continueIfPending: waiting === null,
+        lastDelivered: record.lastDelivered, lastSentAt: null, nextAttemptAt: nextLook(heartbeatAfter(record.lastSentAt), waiting, now), continueIfPending: waiting === null,
         ...(seenUpTo !== undefined ? { seenUpTo } : {}) });
     }
   }
@@ -155,7 +161,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
     return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: heartbeatAfter(sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
+      lastSentAt: sentAt, nextAttemptAt: nextLook(heartbeatAfter(sentAt), waiting, sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
       ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) });
   }
 
@@ -184,6 +190,12 @@ function withheldNote(notified: NotificationEvent[]): string | null {
   const reasons = new Set(withheld.map((e) => e.withheld));
   if (reasons.size === 1) return `${WITHHELD_NOTE}event${withheld.length > 1 ? 's' : ''} ${withheld.map((e) => e.eventNumber).join(', ')}: ${withheld[0]!.withheld!}`;
   return `${WITHHELD_NOTE}${withheld.map((e) => `event ${e.eventNumber}: ${e.withheld!}`).join('; ')}`;
+}
+
+/** The next round: the heartbeat when one is due first, else, while an event waits for review, the next look. */
+function nextLook(heartbeatAt: number | null, waiting: number | null, now: number): number | null {
+  if (waiting === null) return heartbeatAt;
+  return heartbeatAt === null ? now + REVIEW_RECHECK_MS : Math.min(heartbeatAt, now + REVIEW_RECHECK_MS);
 }
 
 /** How long a claimed subscription is held: the longest send it may make, and a margin. */

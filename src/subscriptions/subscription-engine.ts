@@ -175,6 +175,16 @@ export class SubscriptionEngine {
     this.sockets.stopped(id, 'it was deleted');
   }
 
+  /**
+   * A client's review policy changed (`handover client review`, possibly in another process):
+   * every subscription with an event waiting for that client's clinicians is judged again now, so
+   * a dropped policy lets what waits go out without a new change to wake it.
+   */
+  async reviewPolicyChanged(clientId: string): Promise<void> {
+    const waiting = new Set((await this.deps.store.review.pending(clientId)).map((item) => item.subscriptionId));
+    for (const id of waiting) await this.wake(id);
+  }
+
   /** A round for this subscription now (a websocket bound to it); one in flight is followed by another. */
   async wake(id: string): Promise<void> {
     if (this.inFlightIds.has(id)) this.wokenInFlight.add(id);

@@ -4,6 +4,7 @@ import { createUser } from '../../src/auth/index.js';
 import { testEngines } from '../harness/engines.js';
 import { FormBrowser } from '../harness/form-browser.js';
 import { http, patientBody } from '../harness/fhir-http.js';
+import { runCli } from '../harness/cli.js';
 import { startTestServer, type TestServer } from '../harness/test-server.js';
 import { condition } from '../subscriptions/engine-harness.js';
 import type { Parameter, Received } from '../subscriptions/receiver.js';
@@ -238,6 +239,17 @@ for (const engine of testEngines()) {
       } finally {
         await production.close();
       }
+    });
+
+    it('the site drops review (`handover client review <id> none`): what waits goes out with its number, no new change needed', async () => {
+      await newProblem('rv-drop');
+      await until(async () => (await pendingCount()) === 1);
+      const before = reviewed.receiver.events();
+      const dropped = await runCli(['client', 'review', reviewed.clientId, 'none', '--db', server.dbUrl]);
+      assert.equal(dropped.code, 0, dropped.stderr);
+      await reviewed.receiver.until(() => reviewed.receiver.events().length === before.length + 1);
+      assert.deepEqual(reviewed.receiver.events(), [...before, before.length + 1], 'the next number, once');
+      assert.equal((await http('GET', `${server.fhirBase}/Condition/rv-drop`, undefined, as(reviewed))).status, 200, 'readable without review');
     });
 
     it('only a signed-in clinician reviews, only with the form of this site', async () => {
