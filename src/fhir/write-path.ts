@@ -9,6 +9,20 @@ import type { FhirContext } from './fhir-context.js';
  * disagree with each other.
  */
 
+/**
+ * The current version, locked for this transaction's write. A resource that does not exist yet has
+ * no row to lock, so concurrent creates of one client-chosen id (PUT create-on-update) take turns on
+ * its name instead: the later one then finds the earlier's version and updates it, as if they had
+ * come one after the other (on PostgreSQL both inserted and all but one failed with 409; SQLite's
+ * one writer already serializes them, and `serializeOn` is a no-op there).
+ */
+export async function readCurrentForWrite(tx: StoreTransaction, type: string, id: string): Promise<ResourceVersion | undefined> {
+  const current = await tx.readCurrentForUpdate(type, id);
+  if (current) return current;
+  await tx.serializeOn(`create:${type}/${id}`);
+  return tx.readCurrentForUpdate(type, id);
+}
+
 /** Checks a request body is a valid resource of the expected type; throws an OperationOutcome. */
 export function checkResourceBody(body: unknown, expectedType: string): Resource {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -40,6 +40,17 @@ describeEachEngine('FHIR conditional interactions and history', (server) => {
     }
   });
 
+  test('concurrent creates of one client-chosen id (PUT create-on-update) make one 201 and updates after it, never a conflict', async () => {
+    const base = server().fhirBase;
+    const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => http('PUT', `${base}/Patient/same-new-id`, { ...patientBody(`Put${i}`), id: 'same-new-id' })));
+    assert.deepEqual(puts.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 201], puts.map((r) => r.text.slice(0, 120)).join('\n'));
+    assert.deepEqual(puts.map((r) => Number(r.body.meta.versionId)).sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i + 1), 'one version each');
+    const entry = (i: number) => ({ resource: { ...patientBody(`Tx${i}`), id: 'same-new-tx-id' }, request: { method: 'PUT', url: 'Patient/same-new-tx-id' } });
+    const bundles = await Promise.all(Array.from({ length: 6 }, (_, i) => http('POST', base, { resourceType: 'Bundle', type: 'transaction', entry: [entry(i)] })));
+    assert.deepEqual(bundles.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text.slice(0, 160)}`), []);
+    assert.equal((await http('GET', `${base}/Patient/same-new-tx-id`)).body.meta.versionId, '6');
+  });
+
   test('transactions whose conditional entries name the same criteria in opposite order all succeed (no deadlock)', async () => {
     const base = server().fhirBase;
     const entry = (value: string) => ({ resource: patientBody('Order', mrn(value)), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${value}` } });

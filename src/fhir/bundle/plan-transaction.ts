@@ -7,6 +7,7 @@ import type { FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { conditionalKey, findConditionalTarget, serializeConditional } from '../interactions/conditional.js';
 import { ifNoneExistAnswer } from '../interactions/if-none-exist-answer.js';
+import { readCurrentForWrite } from '../write-path.js';
 import { entryBody, toEntryRequest } from './entry-request.js';
 import { parseEntryUrl } from './entry-url.js';
 
@@ -47,7 +48,7 @@ export async function planTransaction(ctx: FhirContext, tx: StoreTransaction, gu
   const locked = planned.filter((p) => p.writes && p.target && p.phase !== PHASE.create).map((p) => p.target!);
   for (const target of [...new Set(locked)].sort()) {
     const [type, id] = target.split('/') as [string, string];
-    await tx.readCurrentForUpdate(type, id);
+    await readCurrentForWrite(tx, type, id);
   }
   const targets = new Map<string, string>();
   for (const p of planned) if (p.entry.fullUrl !== undefined && p.target) targets.set(p.entry.fullUrl, p.target);

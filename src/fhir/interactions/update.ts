@@ -6,7 +6,7 @@ import type { AccessGuard } from '../access-guard.js';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { versionFromEtag } from '../rest/http-headers.js';
-import { checkResourceBody, storeVersion } from '../write-path.js';
+import { checkResourceBody, readCurrentForWrite, storeVersion } from '../write-path.js';
 import { findConditionalTarget, serializeConditional } from './conditional.js';
 import { versionLocation, versionResponse } from './version-response.js';
 
@@ -38,7 +38,7 @@ export async function conditionalUpdate(ctx: FhirContext, tx: StoreTransaction, 
 
 async function writeUpdate(ctx: FhirContext, tx: StoreTransaction, guard: AccessGuard, visibility: Visibility, type: string, id: string,
   resource: Parameters<typeof storeVersion>[2], ifMatch: string | undefined): Promise<FhirResponse> {
-  const current = await tx.readCurrentForUpdate(type, id);
+  const current = await readCurrentForWrite(tx, type, id);
   await guard.checkVisible(tx, visibility, current);
   guard.checkWritable(visibility, { ...resource, id }, 'u');
   if (ifMatch !== undefined) {
