@@ -1,6 +1,7 @@
 export type { Caller, AccessContext } from './caller.js';
 export { OPEN_ACCESS } from './caller.js';
 export { Unauthenticated, InsufficientScope } from './access-errors.js';
+export { KeySealer, SigningKeysUnreadable } from './tokens/key-sealer.js';
 export { SigningKeys, TOKEN_ALG, NOTIFICATION_ALG, LONGEST_TOKEN_MS, type SigningAlg } from './tokens/signing-keys.js';
 export { signAccessToken, verifyAccessToken, type AccessTokenClaims, type IssuedAccessToken } from './tokens/access-token.js';
 export { grantLiveness, type Liveness } from './tokens/grant-liveness.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../http/index.js';
+import { SigningKeysUnreadable } from '../access/index.js';
 import { StorageInUse } from '../storage/index.js';
 import { addConfigOptions, configFromFlags } from './config-options.js';
 
@@ -11,7 +12,7 @@ export function addServeCommand(program: Command): void {
     try {
       server = await startServer(config);
     } catch (error) {
-      if (!(error instanceof StorageInUse)) throw error;
+      if (!(error instanceof StorageInUse) && !(error instanceof SigningKeysUnreadable)) throw error;
       process.stderr.write(`handover serve: ${error.message}\n`);
       process.exit(1);
     }

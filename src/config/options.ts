@@ -42,6 +42,8 @@ export interface Config {
   invitationDays: number;
   /** Lifetime of a `$get-ws-binding-token` token (websocket subscriptions). */
   wsTokenSeconds: number;
+  /** 32 bytes (base64url) that seal the private signing keys at rest; unset: stored in clear. */
+  keyEncryptionKey: string | undefined;
 }
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -120,6 +122,13 @@ export class ConfigError extends Error {
 
 const text = (raw: string): string => raw;
 
+function keyEncryptionKey(raw: string): string {
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(raw.trim()) || Buffer.from(raw.trim(), 'base64url').length !== 32) {
+    throw new ConfigError('key-encryption-key must be 32 random bytes in base64url (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)');
+  }
+  return raw.trim();
+}
+
 export const OPTIONS: OptionSpec[] = [
   { key: 'port', flag: '--port', env: 'HANDOVER_PORT', valueName: 'n', defaultValue: 8080,
     description: 'TCP port to listen on (0 picks a free one)', parse: integer('port', 0, 65535) },
@@ -170,4 +179,6 @@ export const OPTIONS: OptionSpec[] = [
     description: 'days a patient has to answer an invitation to take over a clinician\'s sharing before its link expires', parse: integer('invitation-days', 1, 365) },
   { key: 'wsTokenSeconds', flag: '--ws-token-seconds', env: 'HANDOVER_WS_TOKEN_SECONDS', valueName: 's', defaultValue: 300,
     description: 'lifetime of a websocket binding token ($get-ws-binding-token); a socket re-binds with a new one before it ends', parse: integer('ws-token-seconds', 1, 3600) },
+  { key: 'keyEncryptionKey', flag: '--key-encryption-key', env: 'HANDOVER_KEY_ENCRYPTION_KEY', valueName: 'secret', defaultValue: undefined,
+    description: 'seals the server\'s private signing keys in the database (JWE, A256GCM): 32 random bytes, base64url; every process of a deployment needs the same; unset: stored in clear (warned in production mode)', parse: keyEncryptionKey },
 ];

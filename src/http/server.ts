@@ -33,7 +33,15 @@ export async function startServer(config: Config, overrides: { clock?: Clock } =
   }
   await store.migrate();
   // Creates the first signing key, or rotates an old one, before any token is asked for.
-  await services.keys.load();
+  try {
+    await services.keys.load();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (config.mode === 'production' && config.keyEncryptionKey === undefined) {
+    log.warn('the private signing keys are stored in clear in the database: set --key-encryption-key (HANDOVER_KEY_ENCRYPTION_KEY) to seal them');
+  }
   const app = await buildApp(services);
   if (config.mode === 'sandbox' && config.sampleData && (await store.isEmpty())) {
     const resources = sampleDataSet();

@@ -1,4 +1,4 @@
-import { createAuthenticator, SigningKeys } from '../access/index.js';
+import { createAuthenticator, KeySealer, SigningKeys } from '../access/index.js';
 import type { AuthContext } from '../auth/index.js';
 import { createLogger, createMetrics, smtpMailer, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { Config } from '../config/index.js';
@@ -41,7 +41,7 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
   const fhirBase = fhirBaseOf(config);
-  const keys = new SigningKeys(store.auth, clock);
+  const keys = new SigningKeys(store.auth, clock, new KeySealer(config.keyEncryptionKey === undefined ? undefined : Buffer.from(config.keyEncryptionKey, 'base64url')));
   const metrics = createMetrics();
   // Consent, Provenance, Device and AuditEvent resources go through the one write path.
   let writeContext: FhirContext | undefined;

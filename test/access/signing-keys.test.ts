@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NOTIFICATION_ALG, SigningKeys, TOKEN_ALG, signAccessToken, verifyAccessToken } from '../../src/access/index.js';
+import { randomBytes } from 'node:crypto';
+import { KeySealer, NOTIFICATION_ALG, SigningKeys, SigningKeysUnreadable, TOKEN_ALG, signAccessToken, verifyAccessToken } from '../../src/access/index.js';
 import type { GrantRecord } from '../../src/storage/index.js';
 import { testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
@@ -50,6 +51,39 @@ for (const engine of testEngines()) {
       const later = new SigningKeys(store().auth, clock);
       await later.load();
       assert.deepEqual((await later.jwks()).keys.map((k) => k.kid), kids.filter((k) => !first.includes(k)), 'the retired keys are gone once their tokens expired');
+    });
+  });
+
+  describe(`signing keys sealed at rest [${engine}]`, () => {
+    const store = useTestStore(engine);
+
+    it('with a key-encryption key: stored as JWE, keys made in clear replaced at once, unreadable without it or with another', async () => {
+      const clock = { at: Date.UTC(2026, 0, 1), now: () => new Date(clock.at) };
+      const kek = randomBytes(32);
+      // Made in clear first, as a deployment's keys were before it set a key-encryption key.
+      const clear = new SigningKeys(store().auth, clock);
+      await clear.load();
+      const clearKids = (await clear.jwks()).keys.map((k) => k.kid!);
+      assert.ok((await store().auth.listSigningKeys()).every((k) => k.privateJwk.includes('"d"')), 'in clear without the key');
+
+      const sealed = new SigningKeys(store().auth, clock, new KeySealer(kek));
+      await sealed.load();
+      const active = (await store().auth.listSigningKeys()).filter((k) => k.retiredAt === null);
+      assert.equal(active.length, 2, 'one per algorithm');
+      for (const key of active) {
+        assert.ok(!clearKids.includes(key.kid), 'the keys made in clear no longer sign');
+        assert.equal(key.privateJwk.split('.').length, 5, 'a compact JWE');
+        assert.ok(!key.privateJwk.includes('"d"') && !Buffer.from(key.privateJwk.split('.')[3]!, 'base64url').toString('latin1').includes('"d"'));
+        assert.deepEqual(JSON.parse(Buffer.from(key.privateJwk.split('.')[0]!, 'base64url').toString()), { alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' });
+      }
+      const issued = await signAccessToken(sealed, { issuer: 'https://h/fhir', audience: 'https://h/fhir', grant, scope: grant.scope, lifetimeSeconds: 3600, now: clock.now() });
+      const restarted = new SigningKeys(store().auth, clock, new KeySealer(kek));
+      await restarted.load();
+      await verifyAccessToken(restarted, issued.token, { issuer: 'https://h/fhir', audience: 'https://h/fhir', now: clock.now() });
+      assert.equal((await restarted.signingKey(TOKEN_ALG)).kid, (await sealed.signingKey(TOKEN_ALG)).kid, 'no rotation on a restart with the same key');
+
+      await assert.rejects(new SigningKeys(store().auth, clock).load(), (e: unknown) => e instanceof SigningKeysUnreadable && /encrypted/.test(e.message));
+      await assert.rejects(new SigningKeys(store().auth, clock, new KeySealer(randomBytes(32))).load(), (e: unknown) => e instanceof SigningKeysUnreadable && /do not open/.test(e.message));
     });
   });
 }

@@ -43,6 +43,9 @@ describe('handover CLI', () => {
     const noPool = await runCli(['serve', '--pg-pool-size', '0']);
     assert.equal(noPool.code, 2);
     assert.match(noPool.stderr, /pg-pool-size/);
+    const shortKey = await runCli(['serve', '--key-encryption-key', 'c2hvcnQ']);
+    assert.equal(shortKey.code, 2);
+    assert.match(shortKey.stderr, /key-encryption-key must be 32 random bytes/);
     const plainHttp = await runCli(['serve', '--mode', 'production', '--host', '0.0.0.0', '--base-url', 'http://ehr.example.org']);
     assert.equal(plainHttp.code, 2);
     assert.match(plainHttp.stderr, /https/);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,30 @@ for (const engine of testEngines()) {
       assert.equal((await next.fetch(`${next.url}/readyz`)).status, 200);
       next.child.kill('SIGTERM');
       await next.exited;
+    });
+
+    test('with --key-encryption-key the signing keys are sealed: a restart without it, or with another, exits 1 and says why', async () => {
+      // A database of its own: the others here start without a key-encryption key.
+      const own = await createTestDatabase(engine);
+      const serve = async (env: Record<string, string>) => spawnServer(['--port', String(await freePort()), '--db', own.url, '--sample-data', 'false'], env);
+      try {
+        const kek = randomBytes(32).toString('base64url');
+        const sealed = await serve({ HANDOVER_KEY_ENCRYPTION_KEY: kek });
+        assert.equal((await sealed.fetch(`${sealed.url}/fhir/metadata`)).status, 200, 'serves, with a token signed by the sealed key');
+        sealed.child.kill('SIGTERM');
+        await sealed.exited;
+        for (const [env, why] of [[{}, /encrypted/], [{ HANDOVER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') }, /do not open/]] as const) {
+          const refused = await runCli(['serve', '--port', String(await freePort()), '--db', own.url, '--sample-data', 'false'], env, 15_000);
+          assert.equal(refused.code, 1, refused.stderr);
+          assert.match(refused.stderr, why);
+        }
+        const again = await serve({ HANDOVER_KEY_ENCRYPTION_KEY: kek });
+        assert.equal((await again.fetch(`${again.url}/readyz`)).status, 200);
+        again.child.kill('SIGTERM');
+        await again.exited;
+      } finally {
+        await own.drop();
+      }
     });
 
     test('--pg-pool-size bounds the PostgreSQL connections the process opens', { skip: engine !== 'postgres' && 'PostgreSQL only' }, async () => {

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import type { Clock } from '../../base/index.js';
 import type { AuthRecords, SigningKeyRecord } from '../../storage/index.js';
+import { isSealed, KeySealer } from './key-sealer.js';
 
 /** Access and id tokens are RS256: what every OpenID Connect relying party must accept. */
 export const TOKEN_ALG = 'RS256';
@@ -37,7 +38,7 @@ export class SigningKeys {
   private keySet: JWTVerifyGetKey | undefined;
   private loadedAt = 0;
 
-  constructor(private readonly records: AuthRecords, private readonly clock: Clock) {}
+  constructor(private readonly records: AuthRecords, private readonly clock: Clock, private readonly sealer = new KeySealer(undefined)) {}
 
   /** Loads the keys, creating or rotating the signing key when due. */
   async load(): Promise<void> {
@@ -46,8 +47,10 @@ export class SigningKeys {
     let changed = false;
     for (const alg of SIGNING_ALGS) {
       const current = newestUnretired(keys, alg);
-      if (current && now - current.createdAt <= ROTATE_AFTER_MS) continue;
-      await this.records.insertSigningKey(await newSigningKey(alg, now));
+      // A key-encryption key set since this key was made: the key in clear is replaced at once.
+      const inClear = current !== undefined && this.sealer.seals && !isSealed(current.privateJwk);
+      if (current && now - current.createdAt <= ROTATE_AFTER_MS && !inClear) continue;
+      await this.records.insertSigningKey(await newSigningKey(alg, now, this.sealer));
       if (current) await this.records.retireSigningKey(current.kid, now, now + LONGEST_TOKEN_MS);
       changed = true;
     }
@@ -55,7 +58,7 @@ export class SigningKeys {
     const active = new Map<SigningAlg, ActiveKey>();
     for (const alg of SIGNING_ALGS) {
       const signing = newestUnretired(keys, alg)!;
-      active.set(alg, { kid: signing.kid, privateKey: (await importJWK(JSON.parse(signing.privateJwk) as JWK, signing.alg)) as CryptoKey });
+      active.set(alg, { kid: signing.kid, privateKey: (await importJWK(JSON.parse(await this.sealer.open(signing.privateJwk)) as JWK, signing.alg)) as CryptoKey });
     }
     this.active = active;
     this.publicKeys = keys.filter((k) => k.expiresAt === null || k.expiresAt > now).map((k) => JSON.parse(k.publicJwk) as JWK);
@@ -94,7 +97,7 @@ function newestUnretired(keys: SigningKeyRecord[], alg: SigningAlg): SigningKeyR
   return keys.filter((k) => k.retiredAt === null && k.alg === alg).sort((a, b) => b.createdAt - a.createdAt)[0];
 }
 
-async function newSigningKey(alg: SigningAlg, now: number): Promise<SigningKeyRecord> {
+async function newSigningKey(alg: SigningAlg, now: number, sealer: KeySealer): Promise<SigningKeyRecord> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { ...(alg === TOKEN_ALG ? { modulusLength: 2048 } : {}), extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -102,7 +105,7 @@ async function newSigningKey(alg: SigningAlg, now: number): Promise<SigningKeyRe
   return {
     kid,
     alg,
-    privateJwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }),
+    privateJwk: await sealer.seal(JSON.stringify({ ...(await exportJWK(privateKey)), ...meta })),
     publicJwk: JSON.stringify({ ...publicJwk, ...meta }),
     createdAt: now,
     retiredAt: null,
