@@ -161,10 +161,10 @@ export class SubscriptionEngine {
       await records.insertSubscription({ id, grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey,
         settings: json, status: settings.requestedStatus === 'off' ? 'off' : 'requested', now });
     } else {
-      const status = settings.requestedStatus === 'off' ? 'off' : existing.status === 'off' && settings.requestedStatus !== 'requested' ? 'off' : existing.status;
       // The writer's grant takes the subscription over: it was checked against that grant just now.
-      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, status, now,
-        restart: settings.requestedStatus === 'requested' });
+      // The status stays the engine's as stored at the update (not as read above) unless the writer set off or requested.
+      await records.updateSubscription(id, { grantId: validated.grantId, topicUrl: settings.topicUrl, patientKey: settings.patientKey, settings: json, now,
+        turnOff: settings.requestedStatus === 'off', restart: settings.requestedStatus === 'requested' });
     }
     if (settings.requestedStatus === 'off') this.sockets.stopped(id, 'it was turned off');
     this.deliverWake.wake();

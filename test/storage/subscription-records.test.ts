@@ -166,6 +166,22 @@ for (const engine of testEngines()) {
       assert.equal((await records().getSubscription('kl'))?.leasedUntil, null);
     });
 
+    it('an update keeps the status as stored (a change made meanwhile by delivery or revocation stands) unless it turns off or restarts', async () => {
+      await records().insertSubscription(subscription('up', { topicUrl: 'http://t/update', patientKey: 'p7', status: 'active', now: 107000 }));
+      const change = { grantId: null, topicUrl: 'http://t/update', patientKey: 'p7', settings: '{}', now: 107100 };
+      await records().turnOff('up', 'revoked meanwhile', 107050);
+      assert.equal(await records().updateSubscription('up', change), true);
+      assert.equal((await records().getSubscription('up'))?.status, 'off', 'not brought back by new settings');
+      assert.equal((await records().getSubscription('up'))?.nextAttemptAt, null);
+      await records().updateSubscription('up', { ...change, restart: true });
+      assert.equal((await records().getSubscription('up'))?.status, 'requested');
+      await records().updateSubscription('up', { ...change, now: 107200 });
+      assert.equal((await records().getSubscription('up'))?.status, 'requested');
+      assert.equal((await records().getSubscription('up'))?.nextAttemptAt, 107200, 'due: new settings take effect at once');
+      await records().updateSubscription('up', { ...change, turnOff: true });
+      assert.equal((await records().getSubscription('up'))?.status, 'off');
+    });
+
     it('a round marks only its own events delivered: those it starts after stay as they were (skipped by a restart, say)', async () => {
       await records().insertSubscription(subscription('md', { topicUrl: 'http://t/marks', patientKey: 'p8', now: 106000 }));
       await records().recordEvents('mm', '', 'm1', ['a', 'b', 'c'].map((f) => event('md', f)), 106000);

@@ -185,7 +185,7 @@ for (const engine of testEngines()) {
       await other.until(() => other.of(elsewhere, 'handshake').length === 1, 'the handshake');
       const records = server.server.services.store.subscriptions;
       const record = (await records.getSubscription(elsewhere))!;
-      await records.updateSubscription(elsewhere, { grantId: record.grantId, topicUrl: record.topicUrl, patientKey: record.patientKey, settings: record.settings, status: 'off', now: Date.now() });
+      await records.updateSubscription(elsewhere, { grantId: record.grantId, topicUrl: record.topicUrl, patientKey: record.patientKey, settings: record.settings, turnOff: true, now: Date.now() });
       await other.until(() => other.closed !== undefined, 'the sweep to close the socket', 5000);
       assert.match(other.diagnostics().join('\n'), new RegExp(`Subscription/${elsewhere} stopped`));
     });

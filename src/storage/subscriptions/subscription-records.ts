@@ -110,9 +110,14 @@ export interface SubscriptionRecords {
   insertSubscription(subscription: NewSubscription): Promise<void>;
   getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
   listSubscriptions(): Promise<SubscriptionRecord[]>;
-  /** New settings (an update); `status` requested restarts with a handshake, off stops. */
+  /**
+   * New settings (an update). The status is the one in storage unless `turnOff` (the subscriber
+   * set `off`) or `restart`: never one read before — a delivery or revocation that changed it
+   * meanwhile must not be undone.
+   */
   updateSubscription(id: string, change: {
-    grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; status: SubscriptionState; now: number;
+    grantId: string | null; topicUrl: string; patientKey: string | null; settings: string; now: number;
+    turnOff?: boolean;
     /** Also restart (as restartSubscription), in the same statement. */
     restart?: boolean;
   }): Promise<boolean>;

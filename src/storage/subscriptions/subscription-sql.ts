@@ -84,9 +84,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     // subscription in between would otherwise send the old backlog the restart skips.
     updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
         patient_key = ${c.patientKey}, settings = ${c.settings}, updated_at = ${c.now},
-        next_attempt_at = ${c.status === 'off' && !c.restart ? null : c.now},
-        ${c.restart ? sql`status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
-          : sql`status = ${c.status}`}
+        ${c.restart ? sql`next_attempt_at = ${c.now}, status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
+          : c.turnOff ? sql`next_attempt_at = NULL, status = 'off'`
+            : sql`next_attempt_at = CASE WHEN status = 'off' THEN NULL ELSE CAST(${c.now} AS BIGINT) END`}
         WHERE id = ${id} RETURNING id`))).length > 0,
 
     // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
