@@ -75,7 +75,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
 
   // Read beside the grant check rather than after it: one round trip fewer before the send
   // (unused by a handshake, under review, or when the grant is dead).
-  const upcoming = deps.store.subscriptions.eventsAfter(record.id, record.lastDelivered, settings.maxCount);
+  const upcoming = deps.store.subscriptions.eventsWithFocusAfter(record.id, record.lastDelivered, settings.maxCount);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   // Issue 5 c: with it, whose review binds it.

@@ -61,12 +61,17 @@ export async function notificationEvents(ctx: ContentContext, topicUrl: string, 
 
 /**
  * Each event's version by `keyOf` its focus; for a deletion, the version it deleted (what the
- * focus was). One read for the notification (two when it has deletions), not one per event.
+ * focus was). One read for the notification (two when it has deletions), not one per event — none
+ * for the versions read with the events (`EventRecord.focus`).
  */
 async function focusContents(store: Store, events: EventRecord[]): Promise<Map<string, { resource: Resource; lastUpdated: number }>> {
   const byKey = (versions: ResourceVersion[]) => new Map(versions.map((v) => [keyOf(v.resourceType, v.id, v.versionId), v]));
-  const keys = events.map((e) => ({ resourceType: e.focusType, id: e.focusId, versionId: e.focusVersion }));
-  const read = byKey(await store.readVersions(keys));
+  const withEvents: ResourceVersion[] = [];
+  for (const e of events) {
+    if (e.focus) withEvents.push({ resourceType: e.focusType, id: e.focusId, versionId: e.focusVersion, ...e.focus });
+  }
+  const keys = events.filter((e) => e.focus === undefined).map((e) => ({ resourceType: e.focusType, id: e.focusId, versionId: e.focusVersion }));
+  const read = byKey([...withEvents, ...(keys.length > 0 ? await store.readVersions(keys) : [])]);
   const deleted = [...read.values()].filter((v) => v.json === null && v.versionId > 1);
   const before = byKey(await store.readVersions(deleted.map((v) => ({ resourceType: v.resourceType, id: v.id, versionId: v.versionId - 1 }))));
   const contents = new Map<string, { resource: Resource; lastUpdated: number }>();

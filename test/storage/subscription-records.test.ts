@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { StorageConflict, type NewEvent, type NewSubscription } from '../../src/storage/index.js';
 import { testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
+import { write } from '../subscriptions/engine-harness.js';
+import type { Resource } from '../../src/model/index.js';
 
 const subscription = (id: string, extra: Partial<NewSubscription> = {}): NewSubscription => ({
   id, grantId: 'g1', topicUrl: 'http://t/problems', patientKey: 'p1', settings: '{}', status: 'requested', now: 1000, ...extra,
@@ -180,6 +182,19 @@ for (const engine of testEngines()) {
       assert.equal((await records().getSubscription('up'))?.nextAttemptAt, 107200, 'due: new settings take effect at once');
       await records().updateSubscription('up', { ...change, turnOff: true });
       assert.equal((await records().getSubscription('up'))?.status, 'off');
+    });
+
+    it('events with their focus versions in one read: the version as stored, null when it is not stored', async () => {
+      await records().insertSubscription(subscription('wf', { topicUrl: 'http://t/focus', patientKey: 'p6', now: 108000 }));
+      await write(store(), { resourceType: 'Condition', id: 'wf-1', subject: { reference: 'Patient/p6' } } as Resource & { id: string });
+      await records().recordEvents('mf', '', 'f1', [event('wf', 'wf-1'), event('wf', 'never-stored')], 108000);
+      const [stored, missing] = await records().eventsWithFocusAfter('wf', 0, 10);
+      assert.equal(stored!.focusId, 'wf-1');
+      assert.equal(JSON.parse(stored!.focus!.json!).subject.reference, 'Patient/p6');
+      assert.equal(stored!.focus!.deleted, false);
+      assert.ok(stored!.focus!.lastUpdated > 0);
+      assert.equal(missing!.focus, null);
+      assert.deepEqual((await records().eventsAfter('wf', 0, 10)).map((e) => e.focus), [undefined, undefined], 'eventsAfter reads no focus');
     });
 
     it('a round marks only its own events delivered: those it starts after stay as they were (skipped by a restart, say)', async () => {

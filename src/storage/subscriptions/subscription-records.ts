@@ -53,6 +53,11 @@ export interface EventRecord extends NewEvent {
   eventNumber: number;
   recordedAt: number;
   deliveredAt: number | null;
+  /**
+   * The focus version as stored (`eventsWithFocusAfter` only): read with the event, so a delivery
+   * round needs one read, not two, before its send. Null: read, and no longer stored; absent: not read.
+   */
+  focus?: { lastUpdated: number; deleted: boolean; json: string | null } | null;
 }
 
 export interface DeliveryAttempt {
@@ -148,6 +153,8 @@ export interface SubscriptionRecords {
   claimDue(now: number, leaseUntil: number, limit: number): Promise<SubscriptionRecord[]>;
   /** Events after `afterNumber`, in number order. */
   eventsAfter(id: string, afterNumber: number, limit: number): Promise<EventRecord[]>;
+  /** As eventsAfter, each event with its `focus` version read in the same statement. */
+  eventsWithFocusAfter(id: string, afterNumber: number, limit: number): Promise<EventRecord[]>;
   /** $events: the retained events numbered in [since, until]. */
   eventsBetween(id: string, since: number, until: number): Promise<EventRecord[]>;
   markDelivered(id: string, upTo: number, at: number): Promise<void>;

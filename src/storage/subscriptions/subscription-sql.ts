@@ -127,6 +127,15 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
 
     eventsAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT * FROM subscription_events
       WHERE subscription_id = ${id} AND event_number > ${afterNumber} ORDER BY event_number LIMIT ${limit}`)).map(eventOf),
+    eventsWithFocusAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT e.*, v.last_updated AS focus_last_updated,
+        v.deleted AS focus_deleted, v.content AS focus_content, v.version_id AS focus_found
+      FROM subscription_events e LEFT JOIN resource_versions v
+        ON v.resource_type = e.focus_type AND v.id = e.focus_id AND v.version_id = e.focus_version
+      WHERE e.subscription_id = ${id} AND e.event_number > ${afterNumber} ORDER BY e.event_number LIMIT ${limit}`)).map((r) => ({
+        ...eventOf(r),
+        focus: r.focus_found === null || r.focus_found === undefined ? null
+          : { lastUpdated: num(r.focus_last_updated), deleted: Number(r.focus_deleted) === 1, json: textOrNull(r.focus_content) },
+      })),
     eventsBetween: async (id, since, until) => (await db.read.query(sql`SELECT * FROM subscription_events
       WHERE subscription_id = ${id} AND event_number >= ${since} AND event_number <= ${until} ORDER BY event_number`)).map(eventOf),
 
