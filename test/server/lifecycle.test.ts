@@ -53,7 +53,10 @@ for (const engine of testEngines()) {
       assert.equal(response.status, 200);
       const body = await response.json();
       assert.equal(body.entry.length, 1500);
+      const answeredAt = Date.now();
       assert.equal(await server.exited, 0);
+      // Not held by the client's kept-alive connection (it was, for Fastify's 72 s keep-alive).
+      assert.ok(Date.now() - answeredAt < 10_000, `exited ${Date.now() - answeredAt} ms after answering`);
       const restarted = await start();
       const count = await (await restarted.fetch(`${restarted.url}/fhir/Basic?_summary=count`)).json();
       assert.ok(count.total >= 1500);
