@@ -31,7 +31,8 @@ describeEachEngine('FHIR capabilities', (server) => {
     assert.equal(body.status, 'active');
     assert.equal(body.kind, 'instance');
     assert.equal(body.fhirVersion, '4.0.1');
-    assert.ok(!Number.isNaN(Date.parse(body.date)));
+    assert.match(body.date, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a FHIR dateTime');
+    assert.ok(Date.now() - Date.parse(body.date) < 3_600_000, 'dated when this running server made it, not a fixed day');
     assert.equal(body.implementation.url, server().fhirBase);
     assert.ok(body.format.includes('application/fhir+json') && body.format.includes('json'));
     assert.ok(body.patchFormat.includes('application/json-patch+json'));

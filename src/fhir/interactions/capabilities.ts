@@ -39,7 +39,8 @@ export function capabilityStatement(ctx: FhirContext): string {
   const statement = {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: '2026-11-28',
+    // An instance statement describes this running server: dated when it was made (once per process).
+    date: ctx.clock.now().toISOString(),
     kind: 'instance',
     software: { name: 'Handover', version: '0.1.0' },
     implementation: { description: 'Handover FHIR R4 server', url: ctx.fhirBase },
