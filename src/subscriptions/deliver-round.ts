@@ -43,11 +43,12 @@ export const HANDSHAKE_FAILED = 'Handshake failed: ';
 /** The `error` note of events sent at `empty` level; it stays until a failure or another such note replaces it. */
 export const WITHHELD_NOTE = 'Sent at empty level: ';
 /**
- * A subscription waiting for a clinician looks again this often (ms). A decision wakes it at once;
- * this covers what wakes nothing here — a review policy dropped by another process, whose trusted
- * standing (SubscriptionStandings) this process may still hold for a moment.
+ * A subscription waiting for a clinician looks again this often (ms). A decision wakes it at once,
+ * and so does `handover client review … none`; this covers the one race that wake can lose — a
+ * round woken while this process still trusts the grant's earlier standing (SubscriptionStandings,
+ * `--token-check-cache-ms`). Not shorter: each look is a round and a write per waiting subscription.
  */
-const REVIEW_RECHECK_MS = 5_000;
+const REVIEW_RECHECK_MS = 30_000;
 
 /**
  * With `mayContinue`, a delivered round keeps the lease while events are pending and returns the
