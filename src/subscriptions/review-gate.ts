@@ -32,12 +32,11 @@ export async function reviewerOf(store: Store, grantId: string | null): Promise<
   if (grantId === null) return undefined;
   const grant = await store.auth.getGrant(grantId);
   if (!grant) return undefined;
-  const [clientId] = await reviewingClientsOf(store.auth, grant);
-  return clientId === undefined ? undefined : { clientId, grantId, patientId: grant.patientId };
+  return reviewerOfStanding(grantId, { reviewingClients: await reviewingClientsOf(store.auth, grant), patientId: grant.patientId });
 }
 
 /** As `reviewerOf`, from a standing already judged. */
-export function reviewerOfStanding(grantId: string | null, standing: SubscriptionStanding): Reviewer | undefined {
+export function reviewerOfStanding(grantId: string | null, standing: Pick<SubscriptionStanding, 'reviewingClients' | 'patientId'>): Reviewer | undefined {
   const [clientId] = standing.reviewingClients;
   return grantId === null || clientId === undefined ? undefined : { clientId, grantId, patientId: standing.patientId };
 }

@@ -57,10 +57,9 @@ for (const engine of testEngines()) {
       const claimed = await records().claimDue(5000, 6000, 10);
       assert.ok(claimed.some((s) => s.id === 's1'));
       assert.equal((await records().claimDue(5000, 6000, 10)).length, 0, 'leased: nobody else gets them');
-      await records().markDelivered('s1', 2, 5100);
       await records().finishDelivery('s1', {
         status: 'active', error: null, failingSince: null, failures: 0, lastDelivered: 2, lastSentAt: 5100, nextAttemptAt: null,
-        continueIfPending: true, claimedStatus: 'requested', now: 5100,
+        continueIfPending: true, claimedStatus: 'requested', now: 5100, delivered: { at: 5100, after: 0 },
       });
       const s1 = await records().getSubscription('s1');
       assert.equal(s1?.status, 'active');

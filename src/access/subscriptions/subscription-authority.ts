@@ -25,11 +25,15 @@ export type SubscriptionAuthority =
   }
   | { alive: false; reason: string };
 
+/** A subscription without a grant (`--open`): everything, with no end. */
+export const OPEN_AUTHORITY: SubscriptionAuthority = { alive: true, access: OPEN_ACCESS, lifetimeEnd: null, backend: false, aliveUntil: null };
+/** A subscription whose grant row is gone. */
+export const GRANT_GONE: SubscriptionAuthority = { alive: false, reason: 'the grant that created the subscription no longer exists' };
+
 export async function subscriptionAuthority(records: AuthRecords, grantId: string | null, now: number): Promise<SubscriptionAuthority> {
-  if (grantId === null) return { alive: true, access: OPEN_ACCESS, lifetimeEnd: null, backend: false, aliveUntil: null };
+  if (grantId === null) return OPEN_AUTHORITY;
   const grant = await records.getGrant(grantId);
-  if (!grant) return { alive: false, reason: 'the grant that created the subscription no longer exists' };
-  return authorityOfGrant(records, grant, now);
+  return grant ? authorityOfGrant(records, grant, now) : GRANT_GONE;
 }
 
 /** As `subscriptionAuthority`, for a grant record already read. */

@@ -1,7 +1,6 @@
 import type { AuthRecords } from '../../storage/index.js';
-import { OPEN_ACCESS } from '../caller.js';
 import { reviewingClientsOf } from '../review/held-resources.js';
-import { authorityOfGrant, type SubscriptionAuthority } from './subscription-authority.js';
+import { authorityOfGrant, GRANT_GONE, OPEN_AUTHORITY, type SubscriptionAuthority } from './subscription-authority.js';
 
 /** What a delivery round must know of a subscription's grant before it sends. */
 export interface SubscriptionStanding {
@@ -19,9 +18,7 @@ interface Trusted {
   until: number | null;
 }
 
-const OPEN: SubscriptionStanding = {
-  authority: { alive: true, access: OPEN_ACCESS, lifetimeEnd: null, backend: false, aliveUntil: null }, reviewingClients: [], patientId: null,
-};
+const OPEN: SubscriptionStanding = { authority: OPEN_AUTHORITY, reviewingClients: [], patientId: null };
 /** Grants remembered at most; past it the memory starts over (a cache, not a registry). */
 const MAX_REMEMBERED = 10_000;
 
@@ -48,7 +45,7 @@ export class SubscriptionStandings {
     // The epoch is read before the reads: a revocation that lands while we wait makes this answer stale at once.
     const epoch = this.records.revocationEpoch();
     const grant = await this.records.getGrant(grantId);
-    if (!grant) return { authority: { alive: false, reason: 'the grant that created the subscription no longer exists' }, reviewingClients: [], patientId: null };
+    if (!grant) return { authority: GRANT_GONE, reviewingClients: [], patientId: null };
     const [authority, reviewingClients] = await Promise.all([authorityOfGrant(this.records, grant, now), reviewingClientsOf(this.records, grant)]);
     const standing = { authority, reviewingClients, patientId: grant.patientId };
     if (this.trustMs > 0 && authority.alive) {

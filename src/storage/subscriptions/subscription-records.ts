@@ -157,7 +157,6 @@ export interface SubscriptionRecords {
   eventsWithFocusAfter(id: string, afterNumber: number, limit: number): Promise<EventRecord[]>;
   /** $events: the retained events numbered in [since, until]. */
   eventsBetween(id: string, since: number, until: number): Promise<EventRecord[]>;
-  markDelivered(id: string, upTo: number, at: number): Promise<void>;
   /**
    * Ends a delivery round: records its outcome and releases the lease — or keeps it (see
    * `keepLeaseUntil`) and returns the subscription as a claim would, for the next round.

@@ -139,11 +139,6 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     eventsBetween: async (id, since, until) => (await db.read.query(sql`SELECT * FROM subscription_events
       WHERE subscription_id = ${id} AND event_number >= ${since} AND event_number <= ${until} ORDER BY event_number`)).map(eventOf),
 
-    markDelivered: async (id, upTo, at) => {
-      await db.atomically((tx) => tx.query(sql`UPDATE subscription_events SET delivered_at = ${at}
-        WHERE subscription_id = ${id} AND event_number <= ${upTo} AND delivered_at IS NULL`));
-    },
-
     finishDelivery: async (id, o) => {
       const before: Sql[] = [];
       if (o.disclosure) before.push(insertDisclosures([o.disclosure]));
