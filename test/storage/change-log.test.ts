@@ -38,6 +38,9 @@ for (const engine of testEngines()) {
       const slowHasWritten = new Promise<void>((resolve) => { slowWrote = resolve; });
       const slow = testStore().transaction(async (tx) => {
         await write(tx, 'slow');
+        // A second statement: the write is sent inside the open transaction now (a transaction
+        // whose only statement is one write holds it back and runs it alone at its end).
+        await tx.readCurrent('Basic', 'slow');
         slowWrote();
         await gate;
       });
@@ -75,6 +78,7 @@ for (const engine of testEngines()) {
           expected.push(id);
           await testStore().transaction(async (tx) => {
             await write(tx, id);
+            await tx.readCurrent('Basic', id); // sends the write inside the open transaction (see above)
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 6));
           });
         }

@@ -30,6 +30,26 @@ for (const engine of testEngines()) {
       assert.ok(await testStore().readCurrent('Basic', 'solo'));
     });
 
+    test('a write is seen by the later statements of its own transaction', async () => {
+      const seen = await testStore().transaction(async (tx) => {
+        await tx.writeVersion({ resourceType: 'Basic', id: 'own', versionId: 1, lastUpdated: Date.now(), json: '{"resourceType":"Basic","id":"own"}', index: null });
+        return (await tx.readCurrent('Basic', 'own'))?.versionId;
+      });
+      assert.equal(seen, 1);
+    });
+
+    test('a first write and a second that fails are undone together', async () => {
+      const basic = (id: string) => ({ resourceType: 'Basic', id, versionId: 1, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id }), index: null });
+      await testStore().transaction((tx) => tx.writeVersion(basic('taken')));
+      // PostgreSQL holds a transaction's first write back while it may be the only statement (one
+      // round trip alone); the second statement must then run it inside the transaction, not alone.
+      await assert.rejects(testStore().transaction(async (tx) => {
+        await tx.writeVersion(basic('first'));
+        await tx.writeVersion(basic('taken'));
+      }));
+      assert.equal(await testStore().readCurrent('Basic', 'first'), undefined, 'the first write is rolled back with the second');
+    });
+
     test('a read after a commit sees it, even when a read in the same event-loop turn began a snapshot before the commit', async () => {
       const store = testStore();
       const basic = (versionId: number) => ({ resourceType: 'Basic', id: 'turn', versionId, lastUpdated: Date.now(), json: JSON.stringify({ resourceType: 'Basic', id: 'turn', meta: { versionId: String(versionId) } }), index: null });

@@ -25,7 +25,7 @@ export class RevocationEpoch {
  */
 export function authRecords(db: RecordDb, epoch = new RevocationEpoch(), announce?: () => Promise<void>): AuthRecords {
   const one = async (statement: ReturnType<typeof sql>) => (await db.read.query(statement))[0];
-  const write = (statement: ReturnType<typeof sql>) => db.atomically((tx) => tx.query(statement));
+  const write = (statement: ReturnType<typeof sql>) => db.once(statement);
   const revoked = async () => {
     epoch.bump();
     await announce?.().catch(() => undefined);

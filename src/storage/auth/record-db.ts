@@ -1,4 +1,5 @@
-import type { SqlExecutor } from '../sql/sql-executor.js';
+import type { Row, SqlExecutor } from '../sql/sql-executor.js';
+import type { Sql } from '../sql/sql-fragment.js';
 
 /**
  * What the shared record SQL needs from an engine: somewhere to read, and a way to run a few
@@ -8,4 +9,10 @@ import type { SqlExecutor } from '../sql/sql-executor.js';
 export interface RecordDb {
   read: SqlExecutor;
   atomically<T>(work: (db: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * One write statement, atomic by itself. On PostgreSQL it runs straight on the pool (a statement
+   * is its own transaction): one round trip instead of three with BEGIN and COMMIT. On SQLite it
+   * joins the writer's group commit like `atomically`.
+   */
+  once(statement: Sql): Promise<Row[]>;
 }

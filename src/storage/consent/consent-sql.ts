@@ -21,7 +21,7 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
 
     recordDisclosures: async (ds) => {
       if (ds.length === 0) return;
-      await db.atomically((tx) => tx.query(insertDisclosures(ds)));
+      await db.once(insertDisclosures(ds));
     },
 
     claimDisclosures: (batchId, limit, at, staleBefore) => db.atomically(async (tx) => {
@@ -46,11 +46,11 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
     }),
 
     markMaterialized: async (batchId, at) => {
-      await db.atomically((tx) => tx.query(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId} AND materialized_at IS NULL`));
+      await db.once(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId} AND materialized_at IS NULL`);
     },
 
     pruneMaterialized: async (before) =>
-      (await db.atomically((tx) => tx.query(sql`DELETE FROM disclosures WHERE materialized_at IS NOT NULL AND materialized_at < ${before} RETURNING id`))).length,
+      (await db.once(sql`DELETE FROM disclosures WHERE materialized_at IS NOT NULL AND materialized_at < ${before} RETURNING id`)).length,
   };
 }
 

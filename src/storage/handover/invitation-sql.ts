@@ -18,7 +18,7 @@ export function invitationRecords(db: RecordDb): InvitationRecords {
       });
     },
     insertLink: async (link) => {
-      await db.atomically((tx) => tx.query(insertLink(link)));
+      await db.once(insertLink(link));
     },
     getInvitation: async (id) => {
       const [row] = await db.read.query(sql`SELECT * FROM invitations WHERE id = ${id}`);
@@ -33,7 +33,7 @@ export function invitationRecords(db: RecordDb): InvitationRecords {
     answeredSince: async (since) =>
       (await db.read.query(sql`SELECT * FROM invitations WHERE ended_at IS NOT NULL AND ended_at >= ${since} ORDER BY ended_at, id`)).map(invitationOf),
     recordEmail: async (id, outcome) => {
-      await db.atomically((tx) => tx.query(sql`UPDATE invitations SET emailed_at = ${outcome.error === null ? outcome.at : null}, email_error = ${outcome.error} WHERE id = ${id}`));
+      await db.once(sql`UPDATE invitations SET emailed_at = ${outcome.error === null ? outcome.at : null}, email_error = ${outcome.error} WHERE id = ${id}`);
     },
     answerInvitation: (id, at, outcome, newConsentId) => db.atomically(async (tx) => {
       // The claim and the move are one transaction: no second answer, no grant left half-moved.

@@ -10,7 +10,7 @@ import { StorageBadQuery } from '../storage-errors.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresSignals } from './postgres-signals.js';
-import { postgresWriteVersion } from './postgres-write-version.js';
+import { postgresTransaction } from './postgres-transaction.js';
 import { authRecords, RevocationEpoch } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import { LEASE_HOLDER_PREFIX, subscriptionRecords } from '../subscriptions/subscription-sql.js';
@@ -50,13 +50,13 @@ export class PostgresStore implements Store {
     this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
-    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) },
+    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) },
       this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
-    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres',
+    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres',
       applicationName.slice(LEASE_HOLDER_PREFIX.length));
-    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
-    this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) });
-    this.review = reviewRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))) }, 'postgres');
+    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres');
+    this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) });
+    this.review = reviewRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres');
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */
@@ -140,21 +140,7 @@ export class PostgresStore implements Store {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.inTransaction((client) => {
-      const db = postgresExecutor(client);
-      return work({
-        readCurrent: (type, id) => readCurrent(db, type, id),
-        readVersion: (type, id, vid) => readVersion(db, type, id, vid),
-        history: (query) => readHistory(db, query),
-        search: (request) => runSearch(db, request),
-        readCurrentForUpdate: (type, id) => readCurrent(db, type, id, true),
-        writeVersion: (write) => postgresWriteVersion(client, write),
-        // A transaction-scoped advisory lock on the key's 64-bit hash: released by COMMIT or ROLLBACK.
-        serializeOn: async (key) => {
-          await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw normalizePostgresError(error); });
-        },
-      });
-    });
+    return postgresTransaction(this.pool, work);
   }
 
   /**

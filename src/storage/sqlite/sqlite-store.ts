@@ -107,11 +107,11 @@ export class SqliteStore implements Store {
     // re-read every page from the OS — ~100 µs of a ~400 µs search. The writer's cache stays warm
     // through its own commits.
     this.readDb = { query: (statement) => (this.commits.writing ? onReader : onWriter).query(statement) };
-    this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
-    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite', randomUUID());
-    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
-    this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) });
-    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)) }, 'sqlite');
+    this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) });
+    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite', randomUUID());
+    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite');
+    this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) });
+    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite');
   }
 
   async migrate(): Promise<void> {

@@ -23,16 +23,15 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
   const holderGone = engine === 'postgres'
     ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
     : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
-  // One write statement. On PostgreSQL a statement is its own transaction: straight on the pool,
-  // not wrapped in BEGIN … COMMIT, two round trips fewer (a delivery's latency is round trips).
-  const once = (statement: Sql) => (engine === 'postgres' ? db.read.query(statement) : db.atomically((tx) => tx.query(statement)));
+  // One write statement (RecordDb.once: on PostgreSQL two round trips fewer; a delivery's latency is round trips).
+  const once = (statement: Sql) => db.once(statement);
   // Several writes as one unit: on PostgreSQL one statement (all but the last as data-modifying
   // CTEs, which run exactly once and to completion), on SQLite one group-committed transaction.
   // Returns the rows of the last statement.
   const allAtOnce = async (statements: Sql[]) => {
     if (engine === 'postgres') {
       const ctes = statements.slice(0, -1).map((statement, i) => sql`${raw(`w${i}`)} AS (${statement})`);
-      return db.read.query(ctes.length > 0 ? sql`WITH ${join(ctes, ', ')} ${statements[statements.length - 1]!}` : statements[0]!);
+      return db.once(ctes.length > 0 ? sql`WITH ${join(ctes, ', ')} ${statements[statements.length - 1]!}` : statements[0]!);
     }
     return db.atomically(async (tx) => {
       let rows: Awaited<ReturnType<typeof tx.query>> = [];
@@ -72,31 +71,31 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
 
   return {
     insertSubscription: async (s) => {
-      await db.atomically((tx) => tx.query(sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
+      await db.once(sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
         next_attempt_at, created_at, updated_at)
         VALUES (${s.id}, ${s.grantId}, ${s.topicUrl}, ${s.patientKey}, ${s.settings}, ${s.status},
-        ${s.status === 'off' ? null : s.now}, ${s.now}, ${s.now})`));
+        ${s.status === 'off' ? null : s.now}, ${s.now}, ${s.now})`);
     },
     getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
     listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
 
     // With `restart`, one statement also does what restartSubscription does: a round claiming the
     // subscription in between would otherwise send the old backlog the restart skips.
-    updateSubscription: async (id, c) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
+    updateSubscription: async (id, c) => (await db.once(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
         patient_key = ${c.patientKey}, settings = ${c.settings}, updated_at = ${c.now},
         ${c.restart ? sql`next_attempt_at = ${c.now}, status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
           : c.turnOff ? sql`next_attempt_at = NULL, status = 'off'`
             : sql`next_attempt_at = CASE WHEN status = 'off' THEN NULL ELSE CAST(${c.now} AS BIGINT) END`}
-        WHERE id = ${id} RETURNING id`))).length > 0,
+        WHERE id = ${id} RETURNING id`)).length > 0,
 
     // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
     // again and deliver what happens next. What was missed stays available through $events.
-    restartSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'requested',
+    restartSubscription: async (id, now) => (await db.once(sql`UPDATE subscriptions SET status = 'requested',
         last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
-        WHERE id = ${id} RETURNING id`))).length > 0,
+        WHERE id = ${id} RETURNING id`)).length > 0,
 
-    wakeSubscription: async (id, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET next_attempt_at = ${now}
-        WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
+    wakeSubscription: async (id, now) => (await db.once(sql`UPDATE subscriptions SET next_attempt_at = ${now}
+        WHERE id = ${id} AND status <> 'off' RETURNING id`)).length > 0,
 
     releaseLease: async (id) => {
       await once(sql`UPDATE subscriptions SET leased_until = NULL, leased_by = NULL WHERE id = ${id} AND leased_by = ${owner}`);
@@ -169,7 +168,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     },
 
     recordAttempt: async (a) => {
-      await db.atomically((tx) => tx.query(insertAttempt(a)));
+      await db.once(insertAttempt(a));
     },
     attemptsOf: async (id, limit) => (await db.read.query(sql`SELECT * FROM subscription_delivery_attempts WHERE subscription_id = ${id}
       ORDER BY attempted_at DESC LIMIT ${limit}`)).map(attemptOf),
@@ -181,8 +180,8 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         .map((r) => ({ id: String(r.id), grantId: String(r.grant_id) }));
     },
     // A round in flight keeps this: finishDelivery keeps a status (and error) changed under it.
-    turnOff: async (id, error, now) => (await db.atomically((tx) => tx.query(sql`UPDATE subscriptions SET status = 'off', error = ${error},
-        next_attempt_at = NULL, updated_at = ${now} WHERE id = ${id} AND status <> 'off' RETURNING id`))).length > 0,
+    turnOff: async (id, error, now) => (await db.once(sql`UPDATE subscriptions SET status = 'off', error = ${error},
+        next_attempt_at = NULL, updated_at = ${now} WHERE id = ${id} AND status <> 'off' RETURNING id`)).length > 0,
 
     backlog: async () => {
       const rows = await db.read.query(sql`SELECT status, COUNT(*) AS n, SUM(events_since_start - last_delivered) AS owed FROM subscriptions GROUP BY status`);
