@@ -4,6 +4,7 @@ import pg from 'pg';
 import { openStore, type Store } from '../../src/storage/index.js';
 import type { SubscriptionEngine } from '../../src/subscriptions/index.js';
 import { createPgDatabase, testEngines } from '../harness/engines.js';
+import { CHANGES_CHANNEL, HELLO } from '../../src/subscriptions/cross-process-wake.js';
 import { condition, newEngine, subscribe, subscription, write } from './engine-harness.js';
 import { Receiver } from './receiver.js';
 
@@ -85,3 +86,65 @@ describe('engines on one PostgreSQL wake each other (LISTEN/NOTIFY)', { skip: !t
     assert.ok(Date.now() - released < 600, `matched ${Date.now() - released} ms after the older transaction ended`);
   });
 });
+
+/**
+ * A process alone on its database sends no NOTIFY per commit (a round trip and a wake-up for no
+ * one); once a second one listens, the two know of each other (hello, answered at once) and every
+ * commit is announced again.
+ */
+describe('an engine alone announces nothing; a second one is told of commits at once', { skip: !testEngines().includes('postgres') && 'PostgreSQL not available' }, () => {
+  let drop: () => Promise<void>;
+  const stores: Store[] = [];
+  const engines: SubscriptionEngine[] = [];
+  const listener = { client: undefined as pg.Client | undefined, commits: 0, hellos: 0 };
+
+  before(async () => {
+    const db = await createPgDatabase();
+    drop = db.drop;
+    for (let i = 0; i < 2; i++) stores.push(openStore(db.url, { sqliteSynchronous: 'normal', poolSize: 5 }));
+    await stores[0]!.migrate();
+    for (const store of stores) engines.push(newEngine(store, { pollMs: 60_000 }));
+    // The test listens as an observer (it never says hello, so it is no one's peer).
+    listener.client = new pg.Client({ connectionString: db.url });
+    await listener.client.connect();
+    listener.client.on('notification', (message) => {
+      if (message.payload?.startsWith(HELLO)) listener.hellos++;
+      else listener.commits++;
+    });
+    await listener.client.query(`LISTEN ${CHANGES_CHANNEL}`);
+  });
+  after(async () => {
+    for (const engine of engines) await engine.stop();
+    for (const store of stores) await store.close();
+    await listener.client?.end();
+    await drop();
+  });
+
+  it('alone: commits are not announced', async () => {
+    engines[0]!.start();
+    await engines[0]!.listening();
+    await until(() => listener.hellos >= 1, 5000);
+    for (let i = 0; i < 5; i++) await write(stores[0]!, condition(`alone-${i}`, 'p1', 'problem-list-item'), engines[0]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(listener.commits, 0, 'no NOTIFY for commits while no other engine listens');
+  });
+
+  it('with a second engine listening: each knows the other at once, and each announces its commits', async () => {
+    engines[1]!.start();
+    await engines[1]!.listening();
+    // B's hello, A's answer, B's answer to A: three hellos more, within round trips.
+    await until(() => listener.hellos >= 4, 5000);
+    await write(stores[0]!, condition('shared-a', 'p2', 'problem-list-item'), engines[0]);
+    await until(() => listener.commits >= 1, 2000);
+    await write(stores[1]!, condition('shared-b', 'p2', 'problem-list-item'), engines[1]);
+    await until(() => listener.commits >= 2, 2000);
+  });
+});
+
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
