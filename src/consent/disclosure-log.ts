@@ -1,6 +1,6 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import { OperationOutcomeError, type Resource } from '../model/index.js';
-import type { DisclosureRecord, GrantRecord, Store } from '../storage/index.js';
+import type { DisclosureRecord, GrantRecord, Store, VersionKey } from '../storage/index.js';
 import { auditEventsOf, sentReferences, type DisclosureBatch, type DisclosureRecipient } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
@@ -157,22 +157,22 @@ export class DisclosureLog {
       const claimed = await this.deps.store.consent.claimDisclosures(batchId, this.deps.batchSize ?? DEFAULT_BATCH, at, at - CLAIM_STALE_MS);
       if (claimed.records.length === 0) return total;
       const { store, fhirBase } = this.deps;
-      const patientOf = new Map<string, string | undefined>();
       const recipients = new Map<string, DisclosureRecipient>();
       const writes: Resource[] = [];
       const disclosures: DisclosureBatch['disclosures'] = [];
+      const readable: DisclosureRecord[] = [];
+      const refs = new Set<string>();
       for (const record of claimed.records) {
-        let refs: string[];
         try {
-          refs = JSON.parse(record.resources) as string[];
+          for (const ref of JSON.parse(record.resources) as string[]) refs.add(ref);
           JSON.parse(record.detail);
+          readable.push(record);
         } catch (error) {
           this.deps.log.error({ err: error, disclosure: record.id, batch: claimed.batchId }, 'a disclosure row is unreadable; it is kept a day');
-          continue;
         }
-        for (const ref of refs) {
-          if (!patientOf.has(ref)) patientOf.set(ref, await patientOfReference(store, ref, fhirBase));
-        }
+      }
+      const patientOf = await patientsOfReferences(store, [...refs], fhirBase);
+      for (const record of readable) {
         let recipient = recipients.get(record.grantId);
         if (!recipient) {
           recipient = await this.recipientOf(record);
@@ -249,12 +249,30 @@ function kindOf(request: DisclosedRequest): string {
   return 'search';
 }
 
-async function patientOfReference(store: Store, ref: string, fhirBase: string): Promise<string | undefined> {
-  const [type, id, , version] = ref.split('/');
-  if (!type || !id) return undefined;
-  if (type === 'Patient') return id;
-  const stored = version ? await store.readVersion(type, id, Number(version)) : await store.readCurrent(type, id);
-  return stored?.json ? patientOfResource(JSON.parse(stored.json) as Resource, fhirBase) : undefined;
+/**
+ * The patient of each disclosed reference (`Type/id/_history/n`, or `Type/id`). The versions a
+ * batch names are read in one statement, not one each: a batch of notifications names hundreds,
+ * and on PostgreSQL each read is a round trip.
+ */
+async function patientsOfReferences(store: Store, refs: string[], fhirBase: string): Promise<Map<string, string | undefined>> {
+  const patientOf = new Map<string, string | undefined>();
+  const versioned: { ref: string; key: VersionKey }[] = [];
+  for (const ref of refs) {
+    const [type, id, , version] = ref.split('/');
+    if (!type || !id) patientOf.set(ref, undefined);
+    else if (type === 'Patient') patientOf.set(ref, id);
+    else if (version && /^\d+$/.test(version)) versioned.push({ ref, key: { resourceType: type, id, versionId: Number(version) } });
+    else {
+      const stored = await store.readCurrent(type, id);
+      patientOf.set(ref, stored?.json ? patientOfResource(JSON.parse(stored.json) as Resource, fhirBase) : undefined);
+    }
+  }
+  const found = new Map((await store.readVersions(versioned.map((v) => v.key))).map((v) => [`${v.resourceType}/${v.id}/_history/${v.versionId}`, v]));
+  for (const { ref, key } of versioned) {
+    const stored = found.get(`${key.resourceType}/${key.id}/_history/${key.versionId}`);
+    patientOf.set(ref, stored?.json ? patientOfResource(JSON.parse(stored.json) as Resource, fhirBase) : undefined);
+  }
+  return patientOf;
 }
 
 async function clientNameOf(store: Store, clientId: string): Promise<string> {
