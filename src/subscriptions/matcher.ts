@@ -25,8 +25,8 @@ export interface MatcherDeps {
   fhirBase: string;
   metrics?: Metrics;
   batchSize?: number;
-  /** Called as soon as a batch's events are recorded (delivery need not wait for the pass to end). */
-  onRecorded?: () => void;
+  /** Called as soon as a batch's events are recorded (delivery need not wait for the pass to end), with the subscriptions that got them. */
+  onRecorded?: (subscriptionIds: string[]) => void;
 }
 
 /** The cursor's name; the review gate compares changes with it (storage/review). */
@@ -108,9 +108,9 @@ export class Matcher {
   /** Records the batch; undefined when another matcher moved the cursor first. */
   private async record(from: string, to: string, events: NewEvent[], changes: readonly Change[]): Promise<number | undefined> {
     const now = this.deps.clock.now().getTime();
-    let count: number;
+    let recorded: { subscriptionId: string }[];
     try {
-      count = (await this.deps.store.subscriptions.recordEvents(MATCHER_NAME, from, to, events, now)).length;
+      recorded = await this.deps.store.subscriptions.recordEvents(MATCHER_NAME, from, to, events, now);
     } catch (error) {
       // Refused, or an outcome we cannot know (a dropped connection): the cursor is read again.
       this.position = undefined;
@@ -118,7 +118,8 @@ export class Matcher {
       throw error;
     }
     this.position = to;
-    if (count > 0) this.deps.onRecorded?.();
+    const count = recorded.length;
+    if (count > 0) this.deps.onRecorded?.(unique(recorded.map((e) => e.subscriptionId)));
     this.deps.metrics?.subscriptionEventsRecorded.inc(count);
     for (const change of changes) this.deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
     return count;

@@ -104,7 +104,7 @@ export class SubscriptionEngine {
       ...(deps.sign ? { sign: deps.sign } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.random ? { random: deps.random } : {}),
       ...(deps.onDisclosed ? { onDisclosed: deps.onDisclosed } : {}) };
     this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,
-      fhirBase: this.options.fhirBase, onRecorded: () => this.deliverWake.wake(), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+      fhirBase: this.options.fhirBase, onRecorded: (ids) => this.recorded(ids), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -235,6 +235,16 @@ export class SubscriptionEngine {
     const sweep = turnOffDeadGrants(this.deps).then(() => undefined, log);
     this.background.add(sweep);
     void sweep.finally(() => this.background.delete(sweep));
+  }
+
+  /**
+   * New events for these subscriptions: a claim, unless every one is in a round here already —
+   * that round continues while events are pending, and its end wakes the claim loop in any case
+   * (the race where its finishing statement ran just before these events were recorded). Saves a
+   * claim statement that would find nothing (a round trip on PostgreSQL) per recorded batch.
+   */
+  private recorded(subscriptionIds: string[]): void {
+    if (subscriptionIds.some((id) => !this.inFlightIds.has(id))) this.deliverWake.wake();
   }
 
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */

@@ -19,6 +19,8 @@ export class Receiver {
   readonly received: Received[] = [];
   /** HTTP status to answer; 200 when healthy. */
   answer = 200;
+  /** Milliseconds each answer is held back (a slow endpoint). */
+  holdMs = 0;
   private server: Server | undefined;
   private waiters: (() => void)[] = [];
 
@@ -39,7 +41,8 @@ export class Receiver {
           for (const wake of this.waiters.splice(0)) wake();
         }
         res.statusCode = this.answer;
-        res.end();
+        if (this.holdMs > 0) setTimeout(() => res.end(), this.holdMs);
+        else res.end();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
