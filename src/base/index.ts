@@ -5,3 +5,4 @@ export { createMetrics, type Metrics, type SubscriptionBacklog } from './metrics
 export { OutboundClient, checkDestination, addressKind, OutboundRefused, type OutboundPolicy, type OutboundResponse } from './outbound-fetch.js';
 export { smtpMailer, type Mailer, type MailMessage } from './mailer.js';
 export { randomToken, digest } from './tokens.js';
+export { SOFTWARE_VERSION, packageVersion } from './software-version.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { SOFTWARE_VERSION } from '../base/index.js';
 import { addClientCommand } from './client-command.js';
 import { addDemoCommand } from './demo-command.js';
 import { addRegistryCommand } from './registry-command.js';
@@ -11,6 +12,7 @@ import { addUserCommand } from './user-command.js';
 const program = new Command('handover')
   .description('Share a patient\'s chart with an outside service under SMART on FHIR authorization.\n'
     + 'Every option can also be set with its HANDOVER_* environment variable; flags win.')
+  .version(SOFTWARE_VERSION)
   .showHelpAfterError();
 addServeCommand(program);
 addSeedCommand(program);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { OPTIONS } from '../../src/config/index.js';
 import { runCli, spawnServer } from '../harness/cli.js';
 import { freePort } from '../harness/test-server.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,13 @@ describe('handover CLI', () => {
     assert.match(stdout, /serve/);
     assert.match(stdout, /seed/);
     assert.match(stdout, /HANDOVER_\*/);
+  });
+
+  test('handover --version prints the version of package.json', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    assert.equal(code, 0);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(stdout.trim(), pkg.version);
   });
 
   test('handover serve --help documents every option, its default and its variable', async () => {

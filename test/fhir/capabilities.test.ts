@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachEngine } from '../harness/test-server.js';
 import { http, type HttpResult } from '../harness/fhir-http.js';
+import { readFileSync } from 'node:fs';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * R4 §3.1.0.13 capabilities: GET [base]/metadata answers a CapabilityStatement, and it is true —
@@ -34,6 +37,7 @@ describeEachEngine('FHIR capabilities', (server) => {
     assert.match(body.date, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a FHIR dateTime');
     assert.ok(Date.now() - Date.parse(body.date) < 3_600_000, 'dated when this running server made it, not a fixed day');
     assert.equal(body.implementation.url, server().fhirBase);
+    assert.deepEqual(body.software, { name: 'Handover', version: PACKAGE_VERSION }, 'the version of this build, from package.json');
     assert.ok(body.format.includes('application/fhir+json') && body.format.includes('json'));
     assert.ok(body.patchFormat.includes('application/json-patch+json'));
     assert.equal(body.rest.length, 1);

@@ -1,3 +1,4 @@
+import { SOFTWARE_VERSION } from '../../base/index.js';
 import { indexedParams, resourceTypes } from '../../model/index.js';
 import type { FhirContext } from '../fhir-context.js';
 import { FHIR_ROUTES } from '../routes.js';
@@ -42,7 +43,7 @@ export function capabilityStatement(ctx: FhirContext): string {
     // An instance statement describes this running server: dated when it was made (once per process).
     date: ctx.clock.now().toISOString(),
     kind: 'instance',
-    software: { name: 'Handover', version: '0.1.0' },
+    software: { name: 'Handover', version: SOFTWARE_VERSION },
     implementation: { description: 'Handover FHIR R4 server', url: ctx.fhirBase },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'application/json', 'json'],
