@@ -87,7 +87,9 @@ export class CrossProcessWake {
   /** '' (the listening connection came back: signals may be lost), a hello, or another engine's commit. */
   private heard(payload: string): void {
     if (payload === '') {
+      // Hellos may have been missed too: ours makes every engine that does not know this one answer.
       this.onWake();
+      this.sayHello();
       return;
     }
     const hello = payload.startsWith(HELLO);
