@@ -50,9 +50,9 @@ function recordInOneStatement(db: RecordDb): RecordEvents {
     const { ordinal, perSubscription } = ordinals(events);
     const column = <T>(pick: (e: NewEvent) => T) => events.map(pick);
     // Data-modifying CTEs run exactly once and to completion, read or not; `counted` and so
-    // `inserted` happen only if `moved` did. On the pool, not in BEGIN … COMMIT: a statement is
-    // its own transaction, and the two extra round trips would be most of the cost.
-    const rows = await db.read.query(sql`WITH moved AS (${moveCursor(matcher, from, to, now)}),
+    // `inserted` happen only if `moved` did. One statement, its own transaction (RecordDb.once):
+    // BEGIN and COMMIT would be two more round trips, most of the cost.
+    const rows = await db.once(sql`WITH moved AS (${moveCursor(matcher, from, to, now)}),
       counts AS (SELECT * FROM unnest(${[...perSubscription.keys()]}::text[], ${[...perSubscription.values()]}::int[]) AS c(subscription_id, n)),
       counted AS (UPDATE subscriptions s SET events_since_start = s.events_since_start + c.n, ${wake(now)}
         FROM counts c WHERE s.id = c.subscription_id AND EXISTS (SELECT 1 FROM moved)

@@ -23,8 +23,6 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
   const holderGone = engine === 'postgres'
     ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
     : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
-  // One write statement (RecordDb.once: on PostgreSQL two round trips fewer; a delivery's latency is round trips).
-  const once = (statement: Sql) => db.once(statement);
   // Several writes as one unit: on PostgreSQL one statement (all but the last as data-modifying
   // CTEs, which run exactly once and to completion), on SQLite one group-committed transaction.
   // Returns the rows of the last statement.
@@ -98,7 +96,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         WHERE id = ${id} AND status <> 'off' RETURNING id`)).length > 0,
 
     releaseLease: async (id) => {
-      await once(sql`UPDATE subscriptions SET leased_until = NULL, leased_by = NULL WHERE id = ${id} AND leased_by = ${owner}`);
+      await db.once(sql`UPDATE subscriptions SET leased_until = NULL, leased_by = NULL WHERE id = ${id} AND leased_by = ${owner}`);
     },
 
     deleteSubscription: (id) => db.atomically(async (tx) => {
@@ -119,7 +117,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     recordEvents: recordEventsSql(db, engine),
 
     // One statement; on PostgreSQL the due rows are locked (others skip them) until it ends.
-    claimDue: async (now, leaseUntil, limit) => (await once(sql`WITH due AS MATERIALIZED (SELECT id FROM subscriptions
+    claimDue: async (now, leaseUntil, limit) => (await db.once(sql`WITH due AS MATERIALIZED (SELECT id FROM subscriptions
         WHERE next_attempt_at <= ${now} AND status <> 'off' AND (leased_until IS NULL OR leased_until < ${now} OR ${holderGone})
         ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked})
       UPDATE subscriptions SET leased_until = ${leaseUntil}, leased_by = ${owner} WHERE id IN (SELECT id FROM due) RETURNING *`)).map(subscriptionOf),
