@@ -13,6 +13,7 @@ import { PostgresSignals } from './postgres-signals.js';
 import { postgresTransaction } from './postgres-transaction.js';
 import { authRecords, RevocationEpoch } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
+import type { RecordDb } from '../auth/record-db.js';
 import { LEASE_HOLDER_PREFIX, subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 import { consentRecords } from '../consent/consent-sql.js';
@@ -50,13 +51,13 @@ export class PostgresStore implements Store {
     this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
-    this.auth = authRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) },
-      this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
-    this.subscriptions = subscriptionRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres',
-      applicationName.slice(LEASE_HOLDER_PREFIX.length));
-    this.consent = consentRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres');
-    this.invitations = invitationRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) });
-    this.review = reviewRecords({ read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) }, 'postgres');
+    // What every record family runs on: reads and one-statement writes on the pool, units on one client.
+    const records: RecordDb = { read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) };
+    this.auth = authRecords(records, this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
+    this.subscriptions = subscriptionRecords(records, 'postgres', applicationName.slice(LEASE_HOLDER_PREFIX.length));
+    this.consent = consentRecords(records, 'postgres');
+    this.invitations = invitationRecords(records);
+    this.review = reviewRecords(records, 'postgres');
   }
 
   /** One transaction on one pooled client: BEGIN, the work, COMMIT — or ROLLBACK on any error. */

@@ -19,6 +19,7 @@ import { ReadSnapshot } from './read-snapshot.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { authRecords } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
+import type { RecordDb } from '../auth/record-db.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
 import { consentRecords } from '../consent/consent-sql.js';
@@ -107,11 +108,13 @@ export class SqliteStore implements Store {
     // re-read every page from the OS — ~100 µs of a ~400 µs search. The writer's cache stays warm
     // through its own commits.
     this.readDb = { query: (statement) => (this.commits.writing ? onReader : onWriter).query(statement) };
-    this.auth = authRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) });
-    this.subscriptions = subscriptionRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite', randomUUID());
-    this.consent = consentRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite');
-    this.invitations = invitationRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) });
-    this.review = reviewRecords({ read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) }, 'sqlite');
+    // What every record family runs on: reads as above, writes through the group commit.
+    const records: RecordDb = { read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) };
+    this.auth = authRecords(records);
+    this.subscriptions = subscriptionRecords(records, 'sqlite', randomUUID());
+    this.consent = consentRecords(records, 'sqlite');
+    this.invitations = invitationRecords(records);
+    this.review = reviewRecords(records, 'sqlite');
   }
 
   async migrate(): Promise<void> {
