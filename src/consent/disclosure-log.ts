@@ -1,6 +1,6 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import { OperationOutcomeError, type Resource } from '../model/index.js';
-import type { DisclosureRecord, GrantRecord, Store, VersionKey } from '../storage/index.js';
+import type { DisclosureRecord, GrantRecord, Store, StoreTransaction, VersionKey } from '../storage/index.js';
 import { auditEventsOf, sentReferences, type DisclosureBatch, type DisclosureRecipient } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
@@ -12,7 +12,11 @@ import { patientOfResource } from './patient-of-resource.js';
  * validated, indexed write path while holding the single SQLite writer.
  */
 const DEFAULT_BATCH = 500;
-/** A claimed batch not marked after this long lost its writer (a crash, a kill): it is taken again. */
+/**
+ * A batch the earlier claim-then-mark materializer claimed and had not marked after this long lost
+ * its writer (a crash, a kill): it is taken again. Batches are now taken and marked in one
+ * transaction, so only rows claimed before an upgrade can be in this state.
+ */
 const CLAIM_STALE_MS = 30_000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const KEEP_MATERIALIZED_MS = 24 * 60 * 60 * 1000;
@@ -32,8 +36,8 @@ export interface DisclosureLogDeps {
   clock: Clock;
   log: Logger;
   fhirBase: string;
-  /** Writes resources through the FHIR write path (validation, search index, change log) in one transaction. */
-  writeResources(resources: Resource[]): Promise<void>;
+  /** Writes resources through the FHIR write path (validation, search index, change log): in `tx`, or in one transaction of their own. */
+  writeResources(resources: Resource[], tx?: StoreTransaction): Promise<void>;
   /** Disclosures turned into AuditEvents per transaction. */
   batchSize?: number;
   /** How often pending disclosures are materialized (besides `materialize()` on demand). */
@@ -151,67 +155,91 @@ export class DisclosureLog {
       // Their AuditEvents are the log; a materialized row is kept a day for inspection, then dropped.
       await this.deps.store.consent.pruneMaterialized(now - KEEP_MATERIALIZED_MS);
     }
+    const limit = this.deps.batchSize ?? DEFAULT_BATCH;
     for (;;) {
-      const at = this.deps.clock.now().getTime();
       const batchId = newId();
-      const claimed = await this.deps.store.consent.claimDisclosures(batchId, this.deps.batchSize ?? DEFAULT_BATCH, at, at - CLAIM_STALE_MS);
-      if (claimed.records.length === 0) return total;
-      const { store, fhirBase } = this.deps;
-      const recipients = new Map<string, DisclosureRecipient>();
-      const writes: Resource[] = [];
-      const disclosures: DisclosureBatch['disclosures'] = [];
-      const readable: DisclosureRecord[] = [];
-      const refs = new Set<string>();
-      for (const record of claimed.records) {
-        try {
-          for (const ref of JSON.parse(record.resources) as string[]) refs.add(ref);
-          JSON.parse(record.detail);
-          readable.push(record);
-        } catch (error) {
-          this.deps.log.error({ err: error, disclosure: record.id, batch: claimed.batchId }, 'a disclosure row is unreadable; it is kept a day');
-        }
-      }
-      const patientOf = await patientsOfReferences(store, [...refs], fhirBase);
-      for (const record of readable) {
-        let recipient = recipients.get(record.grantId);
-        if (!recipient) {
-          recipient = await this.recipientOf(record);
-          recipients.set(record.grantId, recipient);
-          for (const clientId of [recipient.clientId, ...(recipient.actor ? [recipient.actor.clientId] : [])]) {
-            const id = recipientDeviceId(clientId);
-            if (!writes.some((r) => r.id === id) && !(await store.readCurrent('Device', id))?.json) writes.push(recipientDevice(clientId, await clientNameOf(store, clientId)));
-          }
-        }
-        disclosures.push({ record, recipient });
-      }
+      let pass: { batchId: string; taken: number };
       try {
-        await this.deps.writeResources([...writes, ...auditEventsOf({ batchId: claimed.batchId, disclosures, patientOf, fhirBase })]);
+        pass = await this.materializeBatch(batchId, limit, 'whole');
       } catch (error) {
+        if (!(error instanceof RefusedBatch)) throw error;
         // A record the write path refuses (a defect: an empty query once did) must not hold back
-        // everyone's log — the batch would fail whole on every pass. Written again one record at a
-        // time; a record refused for what it holds is logged with its row and left materialized
-        // without an event (the row stays a day for inspection). Anything else — the database —
-        // fails the pass as before, and the batch is taken again later.
-        await this.writeEach(claimed.batchId, writes, disclosures, patientOf, error);
+        // everyone's log — the batch would fail whole on every pass. Taken again (its transaction
+        // rolled back) and written one record at a time; a record refused for what it holds is
+        // logged with its row and left materialized without an event (the row stays a day for
+        // inspection). Anything else — the database — fails the pass, and the rows stay pending.
+        pass = await this.materializeBatch(batchId, limit, 'each');
       }
-      await store.consent.markMaterialized(claimed.batchId, this.deps.clock.now().getTime());
-      total += claimed.records.length;
+      total += pass.taken;
       // Caught up: what arrived while this batch was written waits for the next pass (a second
       // away under load), so it aggregates with what follows instead of becoming a tiny batch of
       // its own — looping on at once wrote an AuditEvent every few milliseconds under a steady load.
-      // (A dead writer's batch taken over says nothing about what is pending: go on.)
-      if (claimed.batchId === batchId && claimed.records.length < (this.deps.batchSize ?? DEFAULT_BATCH)) return total;
+      // (A dead claim-then-mark writer's batch taken over says nothing about what is pending: go on.)
+      if (pass.taken === 0 || (pass.batchId === batchId && pass.taken < limit)) return total;
     }
   }
 
-  /** The batch's events record by record, after `failure` failed the batch whole. */
-  private async writeEach(batchId: string, devices: Resource[], disclosures: DisclosureBatch['disclosures'], patientOf: Map<string, string | undefined>,
-    failure: unknown): Promise<void> {
-    if (!isRecordFault(failure)) throw failure;
-    if (devices.length > 0) await this.deps.writeResources(devices);
+  /**
+   * One batch in one transaction (`materializeDisclosures`): its rows are read, their AuditEvents
+   * written and the rows marked together — one rewrite of each row and one commit, where a claim,
+   * the write and a mark took three transactions and two rewrites (a tenth of a read's CPU under
+   * load went to claiming and marking). `each`: one AuditEvent per disclosure, after the batch
+   * was refused whole.
+   */
+  private materializeBatch(batchId: string, limit: number, mode: 'whole' | 'each'): Promise<{ batchId: string; taken: number }> {
+    const at = this.deps.clock.now().getTime();
+    return this.deps.store.consent.materializeDisclosures(batchId, limit, at, at - CLAIM_STALE_MS, async (batch, tx) => {
+      const { writes, disclosures, patientOf } = await this.prepare(batch);
+      if (mode === 'each') return this.writeEach(tx, batch.batchId, writes, disclosures, patientOf);
+      try {
+        await this.deps.writeResources([...writes, ...auditEventsOf({ batchId: batch.batchId, disclosures, patientOf, fhirBase: this.deps.fhirBase })], tx);
+      } catch (error) {
+        throw isRecordFault(error) ? new RefusedBatch(error) : error;
+      }
+    });
+  }
+
+  /** What a batch's AuditEvents need: its readable records with their recipients, the patients of what they sent, Devices to create. */
+  private async prepare(batch: { batchId: string; records: DisclosureRecord[] }) {
+    const { store, fhirBase } = this.deps;
+    const recipients = new Map<string, DisclosureRecipient>();
+    const writes: Resource[] = [];
+    const disclosures: DisclosureBatch['disclosures'] = [];
+    const readable: DisclosureRecord[] = [];
+    const refs = new Set<string>();
+    for (const record of batch.records) {
+      try {
+        for (const ref of JSON.parse(record.resources) as string[]) refs.add(ref);
+        JSON.parse(record.detail);
+        readable.push(record);
+      } catch (error) {
+        this.deps.log.error({ err: error, disclosure: record.id, batch: batch.batchId }, 'a disclosure row is unreadable; it is kept a day');
+      }
+    }
+    const patientOf = await patientsOfReferences(store, [...refs], fhirBase);
+    for (const record of readable) {
+      let recipient = recipients.get(record.grantId);
+      if (!recipient) {
+        recipient = await this.recipientOf(record);
+        recipients.set(record.grantId, recipient);
+        for (const clientId of [recipient.clientId, ...(recipient.actor ? [recipient.actor.clientId] : [])]) {
+          const id = recipientDeviceId(clientId);
+          if (!writes.some((r) => r.id === id) && !(await store.readCurrent('Device', id))?.json) writes.push(recipientDevice(clientId, await clientNameOf(store, clientId)));
+        }
+      }
+      disclosures.push({ record, recipient });
+    }
+    return { writes, disclosures, patientOf };
+  }
+
+  /** The batch's events record by record, after the batch was refused whole. */
+  private async writeEach(tx: StoreTransaction, batchId: string, devices: Resource[], disclosures: DisclosureBatch['disclosures'],
+    patientOf: Map<string, string | undefined>): Promise<void> {
+    if (devices.length > 0) await this.deps.writeResources(devices, tx);
     for (const [i, disclosure] of disclosures.entries()) {
       try {
-        await this.deps.writeResources(auditEventsOf({ batchId: `${batchId}.${i}`, disclosures: [disclosure], patientOf, fhirBase: this.deps.fhirBase }));
+        // One resource: refused before anything of it is written, so the transaction goes on.
+        await this.deps.writeResources(auditEventsOf({ batchId: `${batchId}.${i}`, disclosures: [disclosure], patientOf, fhirBase: this.deps.fhirBase }), tx);
       } catch (error) {
         if (!isRecordFault(error)) throw error;
         this.deps.log.error({ err: error, disclosure: disclosure.record.id, batch: batchId }, 'a disclosure could not be written as an AuditEvent; its row is kept a day');
@@ -231,6 +259,13 @@ export class DisclosureLog {
       ...(clientId !== record.clientId ? { actor: { clientId: record.clientId, name: await clientNameOf(store, record.clientId) } } : {}),
       purpose: consentId ? await purposeOfConsent(store, consentId) : undefined,
     };
+  }
+}
+
+/** A batch the write path refused for what one of its records holds (its transaction rolls back). */
+class RefusedBatch extends Error {
+  constructor(readonly reason: unknown) {
+    super('the batch was refused whole', { cause: reason });
   }
 }
 

@@ -3,12 +3,12 @@ import type { AuthContext } from '../auth/index.js';
 import { createLogger, createMetrics, smtpMailer, systemClock, type Clock, type Logger, type Metrics } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
-import { openStore, type Store } from '../storage/index.js';
+import { openStore, type Store, type StoreTransaction } from '../storage/index.js';
 import { createSubscriptionEngine, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
 import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 import { ConsentService, DisclosureLog, Invitations, ReviewQueue } from '../consent/index.js';
-import { loadResources } from '../fhir/index.js';
+import { loadResources, writeResourcesIn } from '../fhir/index.js';
 import type { Resource } from '../model/index.js';
 import { consentExtensions, consentPort, mergeExtensions, recordsEndingConsents } from './consent-wiring.js';
 import { consentPortInviting, handoverPort } from './handover-wiring.js';
@@ -45,7 +45,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   const metrics = createMetrics();
   // Consent, Provenance, Device and AuditEvent resources go through the one write path.
   let writeContext: FhirContext | undefined;
-  const writeResources = (resources: Resource[]) => loadResources(writeContext ??= fhirContextOf(services), resources);
+  const writeResources = (resources: Resource[], tx?: StoreTransaction) =>
+    tx ? writeResourcesIn(writeContext ??= fhirContextOf(services), tx, resources) : loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs }, sign: detachedJwsSigner(keys), metrics,

@@ -1,4 +1,5 @@
-import type { SearchIndex, SearchRequest } from '../model/index.js';
+import type { SearchRequest } from '../model/index.js';
+import type { ResourceVersion, StoreReader, StoreTransaction } from './resource-store.js';
 import type { AuthRecords } from './auth/auth-records.js';
 import type { SubscriptionRecords } from './subscriptions/subscription-records.js';
 import type { ConsentRecords } from './consent/consent-records.js';
@@ -12,52 +13,9 @@ import type { ReviewRecords } from './review/review-records.js';
  * compiled searches.
  */
 
+export type * from './resource-store.js';
+
 export type EngineName = 'sqlite' | 'postgres';
-
-export interface ResourceVersion {
-  resourceType: string;
-  id: string;
-  versionId: number;
-  /** Epoch milliseconds. */
-  lastUpdated: number;
-  deleted: boolean;
-  /** The stored JSON text (with `meta.versionId` and `meta.lastUpdated`); null for a deletion. */
-  json: string | null;
-}
-
-export interface VersionWrite {
-  resourceType: string;
-  id: string;
-  versionId: number;
-  lastUpdated: number;
-  /** null records a deletion. */
-  json: string | null;
-  index: SearchIndex | null;
-}
-
-export interface HistoryQuery {
-  resourceType?: string;
-  id?: string;
-  /** Epoch ms: versions updated at or after. */
-  since?: number;
-  /** Epoch ms interval: versions current at some point in [low, high). */
-  at?: { low: number; high: number };
-  count: number;
-  cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Opaque cursor of the next page, if there is one. */
-  next: string | undefined;
-}
-
-export interface SearchResult {
-  matches: ResourceVersion[];
-  included: ResourceVersion[];
-  next: string | undefined;
-  total: number | undefined;
-}
 
 /** One committed change, in change-log order. */
 export interface Change {
@@ -89,28 +47,6 @@ export interface ChangeBatch {
    * still running (PostgreSQL, ADR 0001). Its commit may announce nothing, so read again soon.
    */
   heldBack?: boolean;
-}
-
-export interface StoreReader {
-  /** The current version of a resource, including a deletion tombstone. */
-  readCurrent(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
-  readVersion(resourceType: string, id: string, versionId: number): Promise<ResourceVersion | undefined>;
-  /** Newest first. */
-  history(query: HistoryQuery): Promise<Page<ResourceVersion>>;
-  search(request: SearchRequest): Promise<SearchResult>;
-}
-
-export interface StoreTransaction extends StoreReader {
-  /** readCurrent that also holds the row against concurrent writers until the transaction ends. */
-  readCurrentForUpdate(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
-  /** Stores a version atomically with its history row and search index. */
-  writeVersion(write: VersionWrite): Promise<void>;
-  /**
-   * Waits until no other transaction holds `key`, then holds it until this one ends: conditional
-   * creates and updates of the same criteria take turns, so the second sees the first's resource
-   * instead of both finding none and both creating one.
-   */
-  serializeOn(key: string): Promise<void>;
 }
 
 export interface Store extends StoreReader {

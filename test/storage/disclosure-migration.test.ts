@@ -49,18 +49,20 @@ for (const engine of testEngines()) {
       return created.url;
     }
 
-    test('a dead writer\'s batch is taken over, then the waiting row is claimed; the materialized row is pruned, not claimed', async () => {
+    test('a dead writer\'s batch is taken over under its own id, then the waiting row; the materialized row is pruned, not taken', async () => {
       const store = openStore(await databaseAtVersion8(), { sqliteSynchronous: 'normal', poolSize: 2 });
       try {
         await store.migrate();
-        const takenOver = await store.consent.claimDisclosures('new-1', 10, 2000, 1500);
-        assert.equal(takenOver.batchId, 'dead-batch');
-        assert.deepEqual(takenOver.records.map((r) => r.id), ['stale']);
-        await store.consent.markMaterialized('dead-batch', 2000);
-        const waiting = await store.consent.claimDisclosures('new-2', 10, 2000, 1500);
-        assert.equal(waiting.batchId, 'new-2');
-        assert.deepEqual(waiting.records.map((r) => [r.id, r.recordedAt, r.grantId, r.resources]), [['waiting', 1000, 'g1', '["Patient/p1"]']]);
-        assert.equal((await store.consent.claimDisclosures('new-3', 10, 2000, 1500)).records.length, 0, 'nothing else to claim');
+        const seen: [string, string[]][] = [];
+        const take = (batchId: string) => store.consent.materializeDisclosures(batchId, 10, 2000, 1500, async (batch) => {
+          seen.push([batch.batchId, batch.records.map((r) => r.id)]);
+          if (batch.batchId === 'new-2') assert.deepEqual(batch.records.map((r) => [r.id, r.recordedAt, r.grantId, r.resources]), [['waiting', 1000, 'g1', '["Patient/p1"]']]);
+        });
+        assert.deepEqual(await take('new-1'), { batchId: 'dead-batch', taken: 1 });
+        assert.deepEqual(await take('new-2'), { batchId: 'new-2', taken: 1 });
+        assert.deepEqual(await take('new-3'), { batchId: 'new-3', taken: 0 }, 'nothing else to take');
+        assert.deepEqual(seen, [['dead-batch', ['stale']], ['new-2', ['waiting']]]);
+        assert.deepEqual(await store.consent.pendingDisclosures(10), []);
         assert.equal(await store.consent.pruneMaterialized(1000), 1, 'the row materialized at 870 is pruned');
       } finally {
         await store.close();

@@ -1,5 +1,6 @@
 import type { Row, SqlExecutor } from '../sql/sql-executor.js';
 import type { Sql } from '../sql/sql-fragment.js';
+import type { StoreTransaction } from '../resource-store.js';
 
 /**
  * What the shared record SQL needs from an engine: somewhere to read, and a way to run a few
@@ -15,4 +16,9 @@ export interface RecordDb {
    * joins the writer's group commit like `atomically`.
    */
   once(statement: Sql): Promise<Row[]>;
+  /**
+   * A unit whose record statements and FHIR resource writes commit together: `db` runs the
+   * records' SQL and `resources` writes through the store's version path, in one transaction.
+   */
+  withResources<T>(work: (db: SqlExecutor, resources: StoreTransaction) => Promise<T>): Promise<T>;
 }

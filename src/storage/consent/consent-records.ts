@@ -3,6 +3,7 @@
  * mean: which grants need a Consent, what a disclosure is, how it becomes an AuditEvent are
  * decided above. Times are epoch ms.
  */
+import type { StoreTransaction } from '../resource-store.js';
 
 /** What left the system for an outside party: `read`, `search`, `history`, `operation`, `batch`, `notification`. */
 export interface DisclosureRecord {
@@ -18,7 +19,7 @@ export interface DisclosureRecord {
   /** JSON array of versioned references (`Condition/1/_history/2`) of the resources sent. */
   resources: string;
   materializedAt: number | null;
-  /** The materializer's batch that took the row (migration 7), null until claimed. */
+  /** The materializer's batch that took the row (migration 7), null while pending. */
   batchId?: string | null;
 }
 
@@ -34,14 +35,20 @@ export interface ConsentRecords {
   /** Several disclosures in one transaction (the log's group commit: one commit for all requests waiting on it). */
   recordDisclosures(disclosures: DisclosureRecord[]): Promise<void>;
   /**
-   * Takes rows to turn into AuditEvents as one batch: a batch claimed before `staleBefore` and
-   * never materialized (its writer died) is taken again whole, under its own id; otherwise up to
-   * `limit` unclaimed rows, oldest first, become batch `batchId`. Rows are claimed by one caller
-   * only, also across processes. Empty when nothing waits.
+   * Turns pending disclosures into AuditEvents in one transaction: takes up to `limit` rows not
+   * yet materialized, oldest first, hands them to `work` — which writes the AuditEvents through
+   * `resources` — and marks them materialized as batch `batchId`; all of it commits together or
+   * not at all (a crash or a failing `work` leaves the rows pending, and nothing written). Rows
+   * another process's materialization holds are skipped (PostgreSQL `FOR UPDATE SKIP LOCKED`;
+   * SQLite has one writer). A batch claimed by the earlier claim-then-mark materializer (migration
+   * 7) whose writer died — claimed before `staleBefore`, never marked — is taken first, whole and
+   * under its own id, so AuditEvents it may already have written are written again, not twice.
+   * Returns the batch id used and how many rows it took (0: nothing waits; `work` not called).
    */
-  claimDisclosures(batchId: string, limit: number, at: number, staleBefore: number): Promise<{ batchId: string; records: DisclosureRecord[] }>;
-  /** The batch's AuditEvents are written. */
-  markMaterialized(batchId: string, at: number): Promise<void>;
+  materializeDisclosures(batchId: string, limit: number, at: number, staleBefore: number,
+    work: (batch: { batchId: string; records: DisclosureRecord[] }, resources: StoreTransaction) => Promise<void>): Promise<{ batchId: string; taken: number }>;
+  /** Rows not yet materialized, oldest first (inspection and tests: not served by an index alone). */
+  pendingDisclosures(limit: number): Promise<DisclosureRecord[]>;
   /** Retention: drops materialized rows older than `before` (their AuditEvents stay). */
   pruneMaterialized(before: number): Promise<number>;
 }

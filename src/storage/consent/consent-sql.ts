@@ -1,12 +1,12 @@
 import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
-import type { Row } from '../sql/sql-executor.js';
+import type { Row, SqlExecutor } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
 import type { ConsentRecords, DisclosureRecord } from './consent-records.js';
 
 /**
  * The consent records in plain SQL that both engines run (placeholders aside). The one engine
- * difference is claiming disclosures: PostgreSQL skips rows another process is claiming (`FOR
- * UPDATE SKIP LOCKED`) so both get work; SQLite has one writer and needs no lock.
+ * difference is taking disclosures to materialize: PostgreSQL skips rows another process's
+ * materialization holds (`FOR UPDATE SKIP LOCKED`) so both get work; SQLite has one writer.
  */
 export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): ConsentRecords {
   const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
@@ -24,34 +24,39 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
       await db.once(insertDisclosures(ds));
     },
 
-    claimDisclosures: (batchId, limit, at, staleBefore) => db.atomically(async (tx) => {
-      // A stale claim first: its writer died between claiming and marking; the same rows again
-      // give the same AuditEvent ids. The compare on claimed_at makes the take-over one caller's.
+    materializeDisclosures: (batchId, limit, at, staleBefore, work) => db.withResources(async (tx, resources) => {
       // (Each query names its partial index's condition, so the index serves it: consent-schema.ts.)
-      const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE batch_id IS NOT NULL AND materialized_at IS NULL
-        AND claimed_at < ${staleBefore} LIMIT 1`);
-      if (stale.length > 0) {
-        const staleId = String(stale[0]!.batch_id);
-        const taken = await tx.query(sql`UPDATE disclosures SET claimed_at = ${at} WHERE batch_id = ${staleId} AND materialized_at IS NULL
-          AND claimed_at < ${staleBefore} RETURNING *`);
-        if (taken.length > 0) return { batchId: staleId, records: taken.map(disclosureOf).sort(byRecorded) };
+      let taken = await takeStaleBatch(tx, staleBefore, skipLocked);
+      const id = taken.length > 0 ? String(taken[0]!.batch_id) : batchId;
+      if (taken.length === 0) {
+        taken = await tx.query(sql`SELECT * FROM disclosures WHERE batch_id IS NULL ORDER BY seq LIMIT ${limit} ${skipLocked}`);
+        if (taken.length === 0) return { batchId, taken: 0 };
       }
-      // Select, then update, in the transaction: a LIMIT inside UPDATE … WHERE seq IN (…) may be
-      // re-evaluated by PostgreSQL and take more rows than asked.
-      const picked = await tx.query(sql`SELECT seq FROM disclosures WHERE batch_id IS NULL ORDER BY seq LIMIT ${limit} ${skipLocked}`);
-      if (picked.length === 0) return { batchId, records: [] };
-      const claimed = await tx.query(sql`UPDATE disclosures SET batch_id = ${batchId}, claimed_at = ${at}
-        WHERE seq IN (${join(picked.map((r) => sql`${Number(r.seq)}`), ', ')}) AND batch_id IS NULL RETURNING *`);
-      return { batchId, records: claimed.map(disclosureOf).sort(byRecorded) };
+      await work({ batchId: id, records: taken.map(disclosureOf).sort(byRecorded) }, resources);
+      // One rewrite of each row, in the transaction that wrote its AuditEvent: it leaves the
+      // pending index for the materialized one.
+      await tx.query(sql`UPDATE disclosures SET batch_id = ${id}, claimed_at = COALESCE(claimed_at, ${at}), materialized_at = ${at}
+        WHERE seq IN (${join(taken.map((r) => sql`${Number(r.seq)}`), ', ')})`);
+      return { batchId: id, taken: taken.length };
     }),
 
-    markMaterialized: async (batchId, at) => {
-      await db.once(sql`UPDATE disclosures SET materialized_at = ${at} WHERE batch_id = ${batchId} AND materialized_at IS NULL`);
-    },
+    pendingDisclosures: async (limit) =>
+      (await db.read.query(sql`SELECT * FROM disclosures WHERE materialized_at IS NULL ORDER BY seq LIMIT ${limit}`)).map(disclosureOf).sort(byRecorded),
 
     pruneMaterialized: async (before) =>
       (await db.once(sql`DELETE FROM disclosures WHERE materialized_at IS NOT NULL AND materialized_at < ${before} RETURNING id`)).length,
   };
+}
+
+/**
+ * The rows of one batch the earlier claim-then-mark materializer claimed and never marked (its
+ * process died between the two; migration 7): none once every such batch is done.
+ */
+async function takeStaleBatch(tx: SqlExecutor, staleBefore: number, skipLocked: Sql): Promise<Row[]> {
+  const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE batch_id IS NOT NULL AND materialized_at IS NULL
+    AND claimed_at < ${staleBefore} LIMIT 1`);
+  if (stale.length === 0) return [];
+  return tx.query(sql`SELECT * FROM disclosures WHERE batch_id = ${String(stale[0]!.batch_id)} AND materialized_at IS NULL ${skipLocked}`);
 }
 
 function disclosureOf(r: Row): DisclosureRecord {

@@ -52,7 +52,8 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
     // What every record family runs on: reads and one-statement writes on the pool, units on one client.
-    const records: RecordDb = { read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement) };
+    const records: RecordDb = { read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement),
+      withResources: (work) => postgresTransaction(this.pool, (tx, db) => work(db, tx)) };
     this.auth = authRecords(records, this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
     this.subscriptions = subscriptionRecords(records, 'postgres', applicationName.slice(LEASE_HOLDER_PREFIX.length));
     this.consent = consentRecords(records, 'postgres');

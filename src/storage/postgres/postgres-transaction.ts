@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SqlExecutor } from '../sql/sql-executor.js';
 import type { StoreTransaction, VersionWrite } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
 import { runSearch } from '../sql/run-search.js';
@@ -15,9 +16,10 @@ import { postgresWriteVersion } from './postgres-write-version.js';
  * (the write returns nothing it needs), and either ends — then the write runs alone — or issues
  * another statement — then BEGIN, the held write and that statement run in order on one client,
  * exactly as if nothing had been held. A failure of a held write surfaces where it runs: at the
- * next statement, or as the transaction's failure.
+ * next statement, or as the transaction's failure. `work` may also run record statements (`db`)
+ * in the same transaction; they open it like any other statement.
  */
-export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTransaction, db: SqlExecutor) => Promise<T>): Promise<T> {
   let client: pg.PoolClient | undefined;
   let held: VersionWrite | undefined;
   let opening: Promise<pg.PoolClient> | undefined;
@@ -59,8 +61,9 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
       await (await open()).query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw normalizePostgresError(error); });
     },
   };
+  const db: SqlExecutor = { query: async (statement) => (await executor()).query(statement) };
   try {
-    const result = await work(tx);
+    const result = await work(tx, db);
     if (opening === undefined) {
       if (held) await postgresWriteVersion(pool, held);
       return result;

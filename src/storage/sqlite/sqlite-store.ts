@@ -109,7 +109,8 @@ export class SqliteStore implements Store {
     // through its own commits.
     this.readDb = { query: (statement) => (this.commits.writing ? onReader : onWriter).query(statement) };
     // What every record family runs on: reads as above, writes through the group commit.
-    const records: RecordDb = { read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)) };
+    const records: RecordDb = { read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)),
+      withResources: (work) => this.commits.run(() => work(this.writeDb, this.transactionView())) };
     this.auth = authRecords(records);
     this.subscriptions = subscriptionRecords(records, 'sqlite', randomUUID());
     this.consent = consentRecords(records, 'sqlite');
