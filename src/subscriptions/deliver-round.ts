@@ -51,14 +51,36 @@ export const WITHHELD_NOTE = 'Sent at empty level: ';
 const REVIEW_RECHECK_MS = 30_000;
 
 /**
+ * How a round ended. `next`: the subscription for the next round under the same lease, or
+ * undefined (the lease is released). `finishing`: set when the round went on before its bookkeeping
+ * committed (below); the next round's bookkeeping waits for it, and the caller for the last one.
+ */
+export interface RoundEnd {
+  next: SubscriptionRecord | undefined;
+  finishing?: Promise<SubscriptionRecord | undefined>;
+}
+
+/**
  * With `mayContinue`, a delivered round keeps the lease while events are pending and returns the
  * subscription for the next round (no claim between them); otherwise the lease is released.
+ *
+ * When the endpoint accepted the notification and more events wait than it carried, the next round
+ * starts at once while this one's finishing statement (attempt, delivered mark, disclosure) commits:
+ * a backlog goes out one acknowledged notification after another instead of one commit after
+ * another. Order is kept (nothing is sent before the endpoint answered the notification before it),
+ * and so is at-least-once: each round's bookkeeping commits after its predecessor's (`previous`),
+ * and not at all if that failed — the round then fails, the lease runs out, and the events from
+ * the last committed mark are sent again.
  */
-export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, mayContinue = false): Promise<SubscriptionRecord | undefined> {
+export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, mayContinue = false,
+  previous?: Promise<unknown>): Promise<RoundEnd> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
   const now = deps.clock.now().getTime();
-  const finish = (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>) =>
-    deps.store.subscriptions.finishDelivery(record.id, { ...outcome, claimedStatus: record.status, now: deps.clock.now().getTime() });
+  const finishing = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>) => {
+    await previous;
+    return deps.store.subscriptions.finishDelivery(record.id, { ...outcome, claimedStatus: record.status, now: deps.clock.now().getTime() });
+  };
+  const finish = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>): Promise<RoundEnd> => ({ next: await finishing(outcome) });
   const heartbeatAfter = (sentAt: number | null) => (settings.heartbeatSeconds !== null && sentAt !== null ? sentAt + settings.heartbeatSeconds * 1000 : null);
 
   // R5 Subscription.end: "the time for the server to turn the subscription off".
@@ -76,7 +98,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
 
   // Read beside the grant check rather than after it: one round trip fewer before the send
   // (unused by a handshake, under review, or when the grant is dead).
-  const upcoming = deps.store.subscriptions.eventsWithFocusAfter(record.id, record.lastDelivered, settings.maxCount);
+  // One event more than a notification carries: whether more wait after it (see above).
+  const upcoming = deps.store.subscriptions.eventsWithFocusAfter(record.id, record.lastDelivered, settings.maxCount + 1);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   // Issue 5 c: with it, whose review binds it.
@@ -95,10 +118,15 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
   let rejected = new Map<number, string>();
   let waiting: number | null = null;
   let seenUpTo: number | undefined;
+  let morePending = false;
   if (needsHandshake) type = 'handshake';
   else {
     if (reviewer) ({ events, rejected, waiting, seenUpTo } = await releasable(deps.store, reviewer, record.id, record.lastDelivered, settings.maxCount, now));
-    else events = await upcoming;
+    else {
+      events = await upcoming;
+      morePending = events.length > settings.maxCount;
+      events = events.slice(0, settings.maxCount);
+    }
     if (events.length > 0) type = 'event-notification';
     else if (heartbeatAfter(record.lastSentAt) !== null && now >= heartbeatAfter(record.lastSentAt)!) type = 'heartbeat';
     else {
@@ -161,9 +189,17 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
       ...(authority.access.open ? {} : { clientId: authority.access.caller.clientId }), eventNumbers: notified.map((e) => e.eventNumber), references: disclosedReferences(notified, settings.content) });
     const keptNote = note ?? (record.error?.startsWith(WITHHELD_NOTE) ? record.error : null)
       ?? (waiting !== null ? `${HELD_NOTE}event ${waiting} and any after it wait for a clinician's review` : null);
-    return finish({ status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent ?? record.lastDelivered,
-      lastSentAt: sentAt, nextAttemptAt: nextLook(heartbeatAfter(sentAt), waiting, sentAt), continueIfPending: true, attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
-      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) });
+    const delivered: Omit<DeliveryOutcome, 'claimedStatus' | 'now'> = { status: 'active', error: keptNote, failingSince: null, failures: 0,
+      lastDelivered: lastEvent ?? record.lastDelivered, lastSentAt: sentAt, nextAttemptAt: nextLook(heartbeatAfter(sentAt), waiting, sentAt), continueIfPending: true,
+      attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
+      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) };
+    if (mayContinue && morePending && lastEvent !== null) {
+      const committing = finishing(delivered);
+      committing.catch(() => undefined); // surfaces in the next round's bookkeeping, which waits for it
+      return { next: { ...record, status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent, lastSentAt: sentAt,
+        eventsSinceStart: Math.max(record.eventsSinceStart, lastEvent + 1) }, finishing: committing };
+    }
+    return finish(delivered);
   }
 
   const failures = record.failures + 1;

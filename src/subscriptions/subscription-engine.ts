@@ -315,17 +315,27 @@ export class SubscriptionEngine {
 
   /**
    * A claimed subscription's rounds: while events are pending after a delivered round, the next
-   * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn).
+   * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn) —
+   * with a backlog, before the previous round's bookkeeping committed (deliverRound). Returns once
+   * the last round's bookkeeping is done.
    */
   private async roundsOf(claimed: SubscriptionRecord): Promise<void> {
     let record: SubscriptionRecord | undefined = claimed;
-    for (let round = 1; record !== undefined; round++) {
-      record = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM);
-      // Stopped while a round kept the lease: hand it back, due now, for the next start.
-      if (record !== undefined && !this.running) {
-        await this.deps.store.subscriptions.releaseLease(record.id);
-        return;
+    let finishing: Promise<SubscriptionRecord | undefined> | undefined;
+    try {
+      for (let round = 1; record !== undefined; round++) {
+        ({ next: record, finishing } = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing));
+        // Stopped while a round kept the lease: hand it back, due now, for the next start.
+        if (record !== undefined && !this.running) {
+          await finishing;
+          await this.deps.store.subscriptions.releaseLease(record.id);
+          return;
+        }
       }
+    } finally {
+      // A round that failed before its own bookkeeping leaves its predecessor's in flight: waited for
+      // (its failure is logged here; the lease then runs out and the round is taken again).
+      await finishing?.catch((error: unknown) => this.deps.log.error({ err: error, subscription: claimed.id }, 'recording a delivery failed'));
     }
   }
 
