@@ -19,6 +19,8 @@ export interface Config {
   maxBundleEntries: number;
   sqliteSynchronous: SqliteSynchronous;
   pgPoolSize: number;
+  /** Subscriptions delivered at once by this process; undefined: the engine's default (subscriptions/engine-options.ts). */
+  deliveryConcurrency: number | undefined;
   logLevel: string;
   /** Load the sample data into an empty database at start (sandbox mode only). */
   sampleData: boolean;
@@ -155,6 +157,9 @@ export const OPTIONS: OptionSpec[] = [
     description: 'normal: survives a process crash; full: also survives power loss (slower)', parse: oneOf('sqlite-synchronous', ['normal', 'full'] as const) },
   { key: 'pgPoolSize', flag: '--pg-pool-size', env: 'HANDOVER_PG_POOL_SIZE', valueName: 'n', defaultValue: 10,
     description: 'PostgreSQL connections this process may open (keep their sum over processes under max_connections)', parse: integer('pg-pool-size', 1, 1000) },
+  { key: 'deliveryConcurrency', flag: '--delivery-concurrency', env: 'HANDOVER_DELIVERY_CONCURRENCY', valueName: 'n', defaultValue: undefined,
+    derivedNote: '64 on SQLite, 16 on PostgreSQL',
+    description: 'subscriptions this process delivers to at once: more lets slow endpoints wait side by side; on PostgreSQL each round\'s statements share the pool', parse: integer('delivery-concurrency', 1, 10_000) },
   { key: 'logLevel', flag: '--log-level', env: 'HANDOVER_LOG_LEVEL', valueName: 'level', defaultValue: 'info',
     description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf('log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   { key: 'sampleData', flag: '--sample-data', env: 'HANDOVER_SAMPLE_DATA', valueName: 'bool', defaultValue: true,

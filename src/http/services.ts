@@ -4,7 +4,7 @@ import { createLogger, createMetrics, smtpMailer, systemClock, type Clock, type 
 import type { Config } from '../config/index.js';
 import type { FhirContext } from '../fhir/index.js';
 import { openStore, type Store, type StoreTransaction } from '../storage/index.js';
-import { createSubscriptionEngine, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
+import { createSubscriptionEngine, deliveryConcurrencyFor, detachedJwsSigner, WebsocketChannel, type SubscriptionEngine } from '../subscriptions/index.js';
 import { withRevocationHook } from './grant-revocation-hook.js';
 import { subscriptionExtensions } from './subscription-extensions.js';
 import { ConsentService, DisclosureLog, Invitations, ReviewQueue } from '../consent/index.js';
@@ -49,7 +49,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
     tx ? writeResourcesIn(writeContext ??= fhirContextOf(services), tx, resources) : loadResources(writeContext ??= fhirContextOf(services), resources);
   const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
-  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs }, sign: detachedJwsSigner(keys), metrics,
+  const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs,
+    concurrency: config.deliveryConcurrency ?? deliveryConcurrencyFor(store.engine) }, sign: detachedJwsSigner(keys), metrics,
     onDisclosed: (sent) => disclosures.notificationRecord(sent) });
   // Revocations from the portal, the Consent API and a declined invitation stop subscriptions at once, as RFC 7009's do.
   const consent = new ConsentService({ store, clock, log, fhirBase, writeResources, onGrantsRevoked: (grantIds) => subscriptions.onGrantsEnded(grantIds) });

@@ -1,5 +1,5 @@
 export { SubscriptionEngine, createSubscriptionEngine, type EngineDeps, type ValidatedSubscription } from './subscription-engine.js';
-export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
+export { DEFAULT_ENGINE_OPTIONS, deliveryConcurrencyFor, type EngineOptions } from './engine-options.js';
 export { restHookSender, type RestHookSender, type RestHookRequest, type SendResult } from './rest-hook-sender.js';
 export { backOff } from './back-off.js';
 export type { DisclosedNotification, OnDisclosed } from './disclosed-notification.js';

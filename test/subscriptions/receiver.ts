@@ -21,6 +21,8 @@ export class Receiver {
   answer = 200;
   /** Milliseconds each answer is held back (a slow endpoint). */
   holdMs = 0;
+  /** Only answers to notifications of this type are held (e.g. `event-notification`); unset: all. */
+  holdOnly: string | undefined;
   private server: Server | undefined;
   private waiters: (() => void)[] = [];
 
@@ -29,6 +31,7 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        let type: string | undefined;
         if (this.answer === 200) {
           const bundle = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Bundle;
           const status = bundle.entry[0]!.resource!.parameter!;
@@ -38,10 +41,11 @@ export class Receiver {
             eventsSinceStart: Number(value('events-since-subscription-start')!.valueString),
             eventNumbers: status.filter((p) => p.name === 'notification-event').map((p) => Number(p.part!.find((q) => q.name === 'event-number')!.valueString)),
           });
+          type = this.received[this.received.length - 1]!.type;
           for (const wake of this.waiters.splice(0)) wake();
         }
         res.statusCode = this.answer;
-        if (this.holdMs > 0) setTimeout(() => res.end(), this.holdMs);
+        if (this.holdMs > 0 && (this.holdOnly === undefined || this.holdOnly === type)) setTimeout(() => res.end(), this.holdMs);
         else res.end();
       });
     });
