@@ -180,22 +180,28 @@ export class DisclosureLog {
   }
 
   /**
-   * One batch in one transaction (`materializeDisclosures`): its rows are read, their AuditEvents
-   * written and the rows marked together — one rewrite of each row and one commit, where a claim,
-   * the write and a mark took three transactions and two rewrites (a tenth of a read's CPU under
-   * load went to claiming and marking). `each`: one AuditEvent per disclosure, after the batch
-   * was refused whole.
+   * One batch (`materializeDisclosures`): what its AuditEvents need is read first, with nothing
+   * held; then its rows are locked, their AuditEvents written and the rows marked in one
+   * transaction — one rewrite of each row and one commit, where a claim, the write and a mark took
+   * three transactions and two rewrites (a tenth of a read's CPU under load went to claiming and
+   * marking). `each`: one AuditEvent per disclosure, after the batch was refused whole.
    */
   private materializeBatch(batchId: string, limit: number, mode: 'whole' | 'each'): Promise<{ batchId: string; taken: number }> {
     const at = this.deps.clock.now().getTime();
-    return this.deps.store.consent.materializeDisclosures(batchId, limit, at, at - CLAIM_STALE_MS, async (batch, tx) => {
-      const { writes, disclosures, patientOf } = await this.prepare(batch);
-      if (mode === 'each') return this.writeEach(tx, batch.batchId, writes, disclosures, patientOf);
-      try {
-        await this.deps.writeResources([...writes, ...auditEventsOf({ batchId: batch.batchId, disclosures, patientOf, fhirBase: this.deps.fhirBase })], tx);
-      } catch (error) {
-        throw isRecordFault(error) ? new RefusedBatch(error) : error;
-      }
+    return this.deps.store.consent.materializeDisclosures(batchId, limit, at, at - CLAIM_STALE_MS, {
+      prepare: (batch) => this.prepare(batch),
+      write: async (batch, prepared, tx) => {
+        // Only the rows still pending when the transaction locked them (another process may have taken some).
+        const taken = new Set(batch.records.map((r) => r.id));
+        const disclosures = prepared.disclosures.filter((d) => taken.has(d.record.id));
+        const { writes, patientOf } = prepared;
+        if (mode === 'each') return this.writeEach(tx, batch.batchId, writes, disclosures, patientOf);
+        try {
+          await this.deps.writeResources([...writes, ...auditEventsOf({ batchId: batch.batchId, disclosures, patientOf, fhirBase: this.deps.fhirBase })], tx);
+        } catch (error) {
+          throw isRecordFault(error) ? new RefusedBatch(error) : error;
+        }
+      },
     });
   }
 

@@ -54,10 +54,10 @@ for (const engine of testEngines()) {
       try {
         await store.migrate();
         const seen: [string, string[]][] = [];
-        const take = (batchId: string) => store.consent.materializeDisclosures(batchId, 10, 2000, 1500, async (batch) => {
+        const take = (batchId: string) => store.consent.materializeDisclosures(batchId, 10, 2000, 1500, { prepare: async () => undefined, write: async (batch) => {
           seen.push([batch.batchId, batch.records.map((r) => r.id)]);
           if (batch.batchId === 'new-2') assert.deepEqual(batch.records.map((r) => [r.id, r.recordedAt, r.grantId, r.resources]), [['waiting', 1000, 'g1', '["Patient/p1"]']]);
-        });
+        } });
         assert.deepEqual(await take('new-1'), { batchId: 'dead-batch', taken: 1 });
         assert.deepEqual(await take('new-2'), { batchId: 'new-2', taken: 1 });
         assert.deepEqual(await take('new-3'), { batchId: 'new-3', taken: 0 }, 'nothing else to take');

@@ -23,6 +23,12 @@ export interface DisclosureRecord {
   batchId?: string | null;
 }
 
+/** Rows of the disclosure log taken as one batch, oldest first. */
+export interface DisclosureBatchRows {
+  batchId: string;
+  records: DisclosureRecord[];
+}
+
 export interface ConsentRecords {
   /** The grants (root and derived) a Consent backs, by id. */
   grantIdsOfConsent(consentId: string): Promise<string[]>;
@@ -35,18 +41,24 @@ export interface ConsentRecords {
   /** Several disclosures in one transaction (the log's group commit: one commit for all requests waiting on it). */
   recordDisclosures(disclosures: DisclosureRecord[]): Promise<void>;
   /**
-   * Turns pending disclosures into AuditEvents in one transaction: takes up to `limit` rows not
-   * yet materialized, oldest first, hands them to `work` — which writes the AuditEvents through
-   * `resources` — and marks them materialized as batch `batchId`; all of it commits together or
-   * not at all (a crash or a failing `work` leaves the rows pending, and nothing written). Rows
-   * another process's materialization holds are skipped (PostgreSQL `FOR UPDATE SKIP LOCKED`;
-   * SQLite has one writer). A batch claimed by the earlier claim-then-mark materializer (migration
-   * 7) whose writer died — claimed before `staleBefore`, never marked — is taken first, whole and
-   * under its own id, so AuditEvents it may already have written are written again, not twice.
-   * Returns the batch id used and how many rows it took (0: nothing waits; `work` not called).
+   * Turns pending disclosures into AuditEvents: takes up to `limit` rows not yet materialized,
+   * oldest first; `steps.prepare` reads what their AuditEvents need with no transaction open (it may
+   * read through the store: nothing is held meanwhile — a transaction waiting on a read from its
+   * own pool would hang a one-connection pool); then, in one transaction, the rows still pending are
+   * locked, `steps.write` writes their AuditEvents through `resources`, and they are marked
+   * materialized as batch `batchId` — all of it commits together or not at all (a crash or a
+   * failing `write` leaves them pending, nothing written). Rows another process's materialization
+   * took in between are left out of `write`'s batch (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite has
+   * one writer). A batch claimed by the earlier claim-then-mark materializer (migration 7) whose
+   * writer died — claimed before `staleBefore`, never marked — is taken first, whole and under its
+   * own id, so AuditEvents it may already have written are written again, not twice. Returns the
+   * batch id used and how many rows it materialized (0: nothing waits, or another process took
+   * them all first).
    */
-  materializeDisclosures(batchId: string, limit: number, at: number, staleBefore: number,
-    work: (batch: { batchId: string; records: DisclosureRecord[] }, resources: StoreTransaction) => Promise<void>): Promise<{ batchId: string; taken: number }>;
+  materializeDisclosures<P>(batchId: string, limit: number, at: number, staleBefore: number, steps: {
+    prepare(batch: DisclosureBatchRows): Promise<P>;
+    write(batch: DisclosureBatchRows, prepared: P, resources: StoreTransaction): Promise<void>;
+  }): Promise<{ batchId: string; taken: number }>;
   /** Rows not yet materialized, oldest first (inspection and tests: not served by an index alone). */
   pendingDisclosures(limit: number): Promise<DisclosureRecord[]>;
   /** Retention: drops materialized rows older than `before` (their AuditEvents stay). */

@@ -24,21 +24,28 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
       await db.once(insertDisclosures(ds));
     },
 
-    materializeDisclosures: (batchId, limit, at, staleBefore, work) => db.withResources(async (tx, resources) => {
-      // (Each query names its partial index's condition, so the index serves it: consent-schema.ts.)
-      let taken = await takeStaleBatch(tx, staleBefore, skipLocked);
-      const id = taken.length > 0 ? String(taken[0]!.batch_id) : batchId;
-      if (taken.length === 0) {
-        taken = await tx.query(sql`SELECT * FROM disclosures WHERE batch_id IS NULL ORDER BY seq LIMIT ${limit} ${skipLocked}`);
-        if (taken.length === 0) return { batchId, taken: 0 };
-      }
-      await work({ batchId: id, records: taken.map(disclosureOf).sort(byRecorded) }, resources);
-      // One rewrite of each row, in the transaction that wrote its AuditEvent: it leaves the
-      // pending index for the materialized one.
-      await tx.query(sql`UPDATE disclosures SET batch_id = ${id}, claimed_at = COALESCE(claimed_at, ${at}), materialized_at = ${at}
-        WHERE seq IN (${join(taken.map((r) => sql`${Number(r.seq)}`), ', ')})`);
-      return { batchId: id, taken: taken.length };
-    }),
+    materializeDisclosures: async (batchId, limit, at, staleBefore, steps) => {
+      // Read outside any transaction, and prepared there. (Each query names its partial index's
+      // condition, so the index serves it: consent-schema.ts.)
+      let peeked = await staleBatch(db.read, staleBefore);
+      const id = peeked.length > 0 ? String(peeked[0]!.batch_id) : batchId;
+      if (peeked.length === 0) peeked = await db.read.query(sql`SELECT * FROM disclosures WHERE batch_id IS NULL ORDER BY seq LIMIT ${limit}`);
+      if (peeked.length === 0) return { batchId, taken: 0 };
+      const prepared = await steps.prepare({ batchId: id, records: peeked.map(disclosureOf).sort(byRecorded) });
+      return db.withResources(async (tx, resources) => {
+        const state = id === batchId ? raw('batch_id IS NULL') : sql`batch_id = ${id}`;
+        const locked = new Set((await tx.query(sql`SELECT seq FROM disclosures WHERE seq IN (${seqList(peeked)}) AND materialized_at IS NULL AND ${state}
+          ${skipLocked}`)).map((r) => Number(r.seq)));
+        const taken = peeked.filter((r) => locked.has(Number(r.seq)));
+        if (taken.length === 0) return { batchId: id, taken: 0 };
+        await steps.write({ batchId: id, records: taken.map(disclosureOf).sort(byRecorded) }, prepared, resources);
+        // One rewrite of each row, in the transaction that wrote its AuditEvent: it leaves the
+        // pending index for the materialized one.
+        await tx.query(sql`UPDATE disclosures SET batch_id = ${id}, claimed_at = COALESCE(claimed_at, ${at}), materialized_at = ${at}
+          WHERE seq IN (${seqList(taken)})`);
+        return { batchId: id, taken: taken.length };
+      });
+    },
 
     pendingDisclosures: async (limit) =>
       (await db.read.query(sql`SELECT * FROM disclosures WHERE materialized_at IS NULL ORDER BY seq LIMIT ${limit}`)).map(disclosureOf).sort(byRecorded),
@@ -52,12 +59,14 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
  * The rows of one batch the earlier claim-then-mark materializer claimed and never marked (its
  * process died between the two; migration 7): none once every such batch is done.
  */
-async function takeStaleBatch(tx: SqlExecutor, staleBefore: number, skipLocked: Sql): Promise<Row[]> {
-  const stale = await tx.query(sql`SELECT batch_id FROM disclosures WHERE batch_id IS NOT NULL AND materialized_at IS NULL
+async function staleBatch(read: SqlExecutor, staleBefore: number): Promise<Row[]> {
+  const stale = await read.query(sql`SELECT batch_id FROM disclosures WHERE batch_id IS NOT NULL AND materialized_at IS NULL
     AND claimed_at < ${staleBefore} LIMIT 1`);
   if (stale.length === 0) return [];
-  return tx.query(sql`SELECT * FROM disclosures WHERE batch_id = ${String(stale[0]!.batch_id)} AND materialized_at IS NULL ${skipLocked}`);
+  return read.query(sql`SELECT * FROM disclosures WHERE batch_id = ${String(stale[0]!.batch_id)} AND materialized_at IS NULL`);
 }
+
+const seqList = (rows: Row[]) => join(rows.map((r) => sql`${Number(r.seq)}`), ', ');
 
 function disclosureOf(r: Row): DisclosureRecord {
   return {
