@@ -5,11 +5,13 @@ import type { Store } from './store.js';
 export interface OpenStoreOptions {
   sqliteSynchronous: 'normal' | 'full';
   poolSize?: number;
+  /** PostgreSQL: how long a statement waits for a free pooled connection before failing busy (ms). */
+  poolWaitMs?: number;
 }
 
 /** `sqlite:<path>` or `postgres://…`; the only place that knows the engines exist. */
 export function openStore(url: string, options: OpenStoreOptions): Store {
   if (url.startsWith('sqlite:')) return new SqliteStore(url.slice('sqlite:'.length), { synchronous: options.sqliteSynchronous });
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return new PostgresStore(url, options.poolSize);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return new PostgresStore(url, options.poolSize, options.poolWaitMs);
   throw new Error(`unsupported database URL: ${url}`);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { testEngines } from '../harness/engines.js';
+import { after, describe, test } from 'node:test';
+import { openStore, StorageBusy, type Store } from '../../src/storage/index.js';
+import { createTestDatabase, testEngines } from '../harness/engines.js';
 import { useTestStore } from '../harness/test-store.js';
 
 /** Concurrent transactions are isolated from each other's failures (SQLite commits them in groups). */
@@ -67,3 +68,35 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+/**
+ * A pooled connection is waited for at most `poolWaitMs` (PostgreSQL): a transaction that reads
+ * through the pool while holding the only connection fails busy and rolls back — it does not hang
+ * the store (and every request after it).
+ */
+describe('waiting for a pooled connection [postgres]', { skip: !testEngines().includes('postgres') && 'PostgreSQL is not reachable' }, () => {
+  let store: Store | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  after(async () => {
+    await store?.close();
+    await drop?.();
+  });
+
+  test('a read through the pool from inside a transaction on a one-connection pool fails busy, and the store goes on', { timeout: 10_000 }, async () => {
+    const created = await createTestDatabase('postgres');
+    drop = created.drop;
+    store = openStore(created.url, { sqliteSynchronous: 'normal', poolSize: 1, poolWaitMs: 300 });
+    await store.migrate();
+    const s = store;
+    const started = Date.now();
+    await assert.rejects(s.transaction(async (tx) => {
+      await tx.writeVersion({ resourceType: 'Basic', id: 'held', versionId: 1, lastUpdated: Date.now(), json: '{"resourceType":"Basic","id":"held"}', index: null });
+      await tx.readCurrent('Basic', 'held'); // the transaction now holds the pool's one connection
+      await s.readCurrent('Basic', 'other'); // … and waits for another
+    }), (error: unknown) => error instanceof StorageBusy);
+    assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+    assert.equal(await s.readCurrent('Basic', 'held'), undefined, 'rolled back');
+    await s.transaction((tx) => tx.writeVersion({ resourceType: 'Basic', id: 'after', versionId: 1, lastUpdated: Date.now(), json: '{"resourceType":"Basic","id":"after"}', index: null }));
+    assert.ok(await s.readCurrent('Basic', 'after'), 'the store goes on');
+  });
+});

@@ -25,6 +25,13 @@ import type { ReviewRecords } from '../review/review-records.js';
 
 /** Where a process announces a committed revocation to the others (their token caches, ADR 0003). */
 const REVOCATIONS_CHANNEL = 'handover_revocations';
+/**
+ * The longest a statement waits for a pooled connection. A transaction that reads through the pool
+ * while holding a connection (a defect, but one a pool of N meets when N such run at once) would
+ * otherwise wait forever, and every request after it behind it: past this it fails as busy (the
+ * FHIR API answers 503), rolls back and frees its connection.
+ */
+const POOL_WAIT_MS = 15_000;
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
 
@@ -44,10 +51,10 @@ export class PostgresStore implements Store {
   readonly signals: PostgresSignals;
   private readonly revocations = new RevocationEpoch();
 
-  constructor(connectionString: string, poolSize = 10) {
+  constructor(connectionString: string, poolSize = 10, poolWaitMs = POOL_WAIT_MS) {
     // Every connection names this store instance: a delivery lease it holds is free once none is left.
     const applicationName = `${LEASE_HOLDER_PREFIX}${randomUUID()}`;
-    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName });
+    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName, connectionTimeoutMillis: poolWaitMs });
     this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
