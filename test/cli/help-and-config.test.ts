@@ -50,6 +50,9 @@ describe('handover CLI', () => {
     const noPool = await runCli(['serve', '--pg-pool-size', '0']);
     assert.equal(noPool.code, 2);
     assert.match(noPool.stderr, /pg-pool-size/);
+    const noDelivery = await runCli(['serve'], { HANDOVER_DELIVERY_CONCURRENCY: '0' });
+    assert.equal(noDelivery.code, 2);
+    assert.match(noDelivery.stderr, /delivery-concurrency must be an integer between 1 and 10000, got "0"/);
     const shortKey = await runCli(['serve', '--key-encryption-key', 'c2hvcnQ']);
     assert.equal(shortKey.code, 2);
     assert.match(shortKey.stderr, /key-encryption-key must be 32 random bytes/);
