@@ -1,6 +1,6 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import { OperationOutcomeError, type Resource } from '../model/index.js';
-import type { DisclosureRecord, GrantRecord, Store, StoreTransaction, VersionKey } from '../storage/index.js';
+import type { DisclosureBatchRows, DisclosureRecord, GrantRecord, Store, StoreTransaction, VersionKey } from '../storage/index.js';
 import { auditEventsOf, sentReferences, type DisclosureBatch, type DisclosureRecipient } from './audit-events.js';
 import { recipientDevice, recipientDeviceId } from './consent-resources.js';
 import { patientOfResource } from './patient-of-resource.js';
@@ -206,7 +206,7 @@ export class DisclosureLog {
   }
 
   /** What a batch's AuditEvents need: its readable records with their recipients, the patients of what they sent, Devices to create. */
-  private async prepare(batch: { batchId: string; records: DisclosureRecord[] }) {
+  private async prepare(batch: DisclosureBatchRows) {
     const { store, fhirBase } = this.deps;
     const recipients = new Map<string, DisclosureRecipient>();
     const writes: Resource[] = [];
@@ -270,8 +270,8 @@ export class DisclosureLog {
 
 /** A batch the write path refused for what one of its records holds (its transaction rolls back). */
 class RefusedBatch extends Error {
-  constructor(readonly reason: unknown) {
-    super('the batch was refused whole', { cause: reason });
+  constructor(cause: unknown) {
+    super('the batch was refused whole', { cause });
   }
 }
 
