@@ -14,6 +14,7 @@
  * Options (env): BENCH_SECONDS (default 5), BENCH_ENGINES (sqlite,postgres), HANDOVER_TEST_PG,
  * BENCH_ONLY (core | subscriptions | revocation; default all), BENCH_REVOCATION_ROUNDS (default 10),
  * BENCH_SCENARIOS (core rows whose name contains one of these comma-separated words, e.g. `read,search`),
+ * BENCH_SUBSCRIPTION_ROWS (subscription rows to run, comma-separated: steady, burst, fanout, others),
  * BENCH_CPU_PROF (a directory: the server writes a V8 CPU profile there when it stops).
  */
 import autocannon from 'autocannon';
@@ -28,7 +29,7 @@ import { condition, patient, transactionBundle } from './fixtures.js';
 import { processStats } from './process-stats.js';
 import { postgresInsertFloor, sqliteInsertFloor } from './raw-insert-floor.js';
 import { benchRevocation, revocationTable, type RevocationRow } from './revocation-bench.js';
-import { benchSubscriptions, subscriptionTable, type SubscriptionRow } from './subscriptions-bench.js';
+import { benchSubscriptions, SUBSCRIPTION_ROW_NAMES, subscriptionTable, type SubscriptionRow, type SubscriptionRowName } from './subscriptions-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PG_ADMIN = process.env.HANDOVER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,6 +44,9 @@ const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
 const SCENARIO_NAMES = ['create Patient', 'create Condition', 'read Patient', 'search Condition?patient&category', 'transaction (50 entries)'];
 const unmatched = SCENARIOS?.filter((word) => !SCENARIO_NAMES.some((name) => name.includes(word))) ?? [];
 if (unmatched.length > 0) throw new Error(`BENCH_SCENARIOS: no core row is named with ${unmatched.join(', ')} (rows: ${SCENARIO_NAMES.join('; ')})`);
+const SUBSCRIPTION_ROWS = process.env.BENCH_SUBSCRIPTION_ROWS?.split(',').filter(Boolean);
+const unknownRows = SUBSCRIPTION_ROWS?.filter((name) => !(SUBSCRIPTION_ROW_NAMES as readonly string[]).includes(name)) ?? [];
+if (unknownRows.length > 0) throw new Error(`BENCH_SUBSCRIPTION_ROWS: no subscription row is called ${unknownRows.join(', ')} (rows: ${SUBSCRIPTION_ROW_NAMES.join(', ')})`);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 interface Row {
@@ -143,7 +147,8 @@ async function benchEngine(engine: string): Promise<void> {
     if (CORE) execFileSync('sync');
     await withServer(engine, synchronous, async (_db, base) => {
       log(`• ${engine}: subscriptions (write → notification at a loopback receiver; a fresh database)`);
-      subscriptionRows.push(...await benchSubscriptions({ engine, base, authorization, log, seconds: SECONDS }));
+      subscriptionRows.push(...await benchSubscriptions({ engine, base, authorization, log, seconds: SECONDS,
+        ...(SUBSCRIPTION_ROWS ? { rows: SUBSCRIPTION_ROWS as SubscriptionRowName[] } : {}) }));
     });
   }
 }

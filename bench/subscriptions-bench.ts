@@ -31,7 +31,12 @@ interface Ctx {
   log: (line: string) => void;
   /** Seconds of the steady-rate run. */
   seconds: number;
+  /** The rows to run (all when undefined): steady, burst, fanout, others. */
+  rows?: readonly SubscriptionRowName[];
 }
+
+export const SUBSCRIPTION_ROW_NAMES = ['steady', 'burst', 'fanout', 'others'] as const;
+export type SubscriptionRowName = typeof SUBSCRIPTION_ROW_NAMES[number];
 
 const TOPIC = 'http://handover.example/fhir/SubscriptionTopic/problem-list-changed';
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/';
@@ -145,81 +150,94 @@ export async function benchSubscriptions(ctx: Ctx): Promise<SubscriptionRow[]> {
   await waitUntil(() => receiver.handshakes >= 1, 5000);
   await burst([warmPatient!], 1000, 10);
   await waitUntil(() => receiver.received(warmSubscription!) >= 1000, 30_000);
-  let handshakesBefore = receiver.handshakes;
+  const runs = (name: SubscriptionRowName) => ctx.rows === undefined || ctx.rows.includes(name);
 
   // 1. A steady 200 writes/s for one patient with a rest-hook and a websocket subscription.
-  const [steadyPatient] = await newPatients(1);
-  const [restHook] = await subscribe([steadyPatient!]);
-  const [websocket] = await subscribe([steadyPatient!], 'websocket');
-  await waitUntil(() => receiver.handshakes >= handshakesBefore + 1, 5000);
-  const binding = await request('GET', `/Subscription/${websocket}/$get-ws-binding-token`);
-  const value = (name: string) => (binding.parameter as { name: string; valueString?: string; valueUrl?: string }[]).find((p) => p.name === name)!;
-  await receiver.bind(value('websocket-url').valueUrl!, value('token').valueString!);
-  const total = 200 * ctx.seconds;
-  const steady: Promise<Written>[] = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + i * 5;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    steady.push(write(steadyPatient!).then((w) => ({ ...w, patient: steadyPatient! })));
+  if (runs('steady')) {
+    const [steadyPatient] = await newPatients(1);
+    const handshakesBefore = receiver.handshakes;
+    const [restHook] = await subscribe([steadyPatient!]);
+    const [websocket] = await subscribe([steadyPatient!], 'websocket');
+    await waitUntil(() => receiver.handshakes >= handshakesBefore + 1, 5000);
+    const binding = await request('GET', `/Subscription/${websocket}/$get-ws-binding-token`);
+    const value = (name: string) => (binding.parameter as { name: string; valueString?: string; valueUrl?: string }[]).find((p) => p.name === name)!;
+    await receiver.bind(value('websocket-url').valueUrl!, value('token').valueString!);
+    const total = 200 * ctx.seconds;
+    const steady: Promise<Written>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + i * 5;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      steady.push(write(steadyPatient!).then((w) => ({ ...w, patient: steadyPatient! })));
+    }
+    const steadyWrites = await Promise.all(steady);
+    const steadyRate = total / ((performance.now() - start) / 1000);
+    await waitUntil(() => receiver.received(restHook!) >= total && receiver.received(websocket!) >= total, 30_000);
+    row('200 writes/s, 1 patient — rest-hook', total, steadyRate, latencies(steadyWrites, () => restHook!), { p50: 5, p99: 25 });
+    row('200 writes/s, 1 patient — websocket', total, steadyRate, latencies(steadyWrites, () => websocket!), { p50: 5, p99: 25 });
   }
-  const steadyWrites = await Promise.all(steady);
-  const steadyRate = total / ((performance.now() - start) / 1000);
-  await waitUntil(() => receiver.received(restHook!) >= total && receiver.received(websocket!) >= total, 30_000);
-  row('200 writes/s, 1 patient — rest-hook', total, steadyRate, latencies(steadyWrites, () => restHook!), { p50: 5, p99: 25 });
-  row('200 writes/s, 1 patient — websocket', total, steadyRate, latencies(steadyWrites, () => websocket!), { p50: 5, p99: 25 });
 
   // 2. 200 creates for one subscribed patient from 10 writers.
-  const [burstPatient] = await newPatients(1);
-  const [burstSubscription] = await subscribe([burstPatient!]);
-  await waitUntil(() => receiver.handshakes >= handshakesBefore + 2, 5000);
-  const oneBurst = await burst([burstPatient!], 200, 10);
-  await waitUntil(() => receiver.received(burstSubscription!) >= 200, 30_000);
-  row('200 creates, 1 subscribed patient, 10 writers (maxCount 50)', 200, oneBurst.perSecond, latencies(oneBurst.done, () => burstSubscription!), { p99: 100, note: 'all delivered' });
-  maxCount = 1;
-  const [singlePatient] = await newPatients(1);
-  const [singleSubscription] = await subscribe([singlePatient!]);
-  await waitUntil(() => receiver.handshakes >= handshakesBefore + 3, 5000);
-  const singleBurst = await burst([singlePatient!], 200, 10);
-  await waitUntil(() => receiver.received(singleSubscription!) >= 200, 60_000);
-  row('200 creates, 1 subscribed patient, 10 writers (maxCount 1)', 200, singleBurst.perSecond, latencies(singleBurst.done, () => singleSubscription!), { p99: 100, note: 'all delivered' });
-  maxCount = 50;
+  if (runs('burst')) {
+    const [burstPatient] = await newPatients(1);
+    let handshakesBefore = receiver.handshakes;
+    const [burstSubscription] = await subscribe([burstPatient!]);
+    await waitUntil(() => receiver.handshakes >= handshakesBefore + 1, 5000);
+    const oneBurst = await burst([burstPatient!], 200, 10);
+    await waitUntil(() => receiver.received(burstSubscription!) >= 200, 30_000);
+    row('200 creates, 1 subscribed patient, 10 writers (maxCount 50)', 200, oneBurst.perSecond, latencies(oneBurst.done, () => burstSubscription!), { p99: 100, note: 'all delivered' });
+    maxCount = 1;
+    const [singlePatient] = await newPatients(1);
+    handshakesBefore = receiver.handshakes;
+    const [singleSubscription] = await subscribe([singlePatient!]);
+    await waitUntil(() => receiver.handshakes >= handshakesBefore + 1, 5000);
+    const singleBurst = await burst([singlePatient!], 200, 10);
+    await waitUntil(() => receiver.received(singleSubscription!) >= 200, 60_000);
+    row('200 creates, 1 subscribed patient, 10 writers (maxCount 1)', 200, singleBurst.perSecond, latencies(singleBurst.done, () => singleSubscription!), { p99: 100, note: 'all delivered' });
+    maxCount = 50;
+  }
 
   // 3. 2,000 creates over 200 subscribed patients, against the same load with no subscriptions.
-  const plain = await newPatients(200);
-  const baseline = await burst(plain, 2000, 10);
-  const subscribedPatients = await newPatients(200);
-  const subscriptions = await subscribe(subscribedPatients);
-  const subscriptionOf = new Map(subscribedPatients.map((p, i) => [p, subscriptions[i]!]));
-  await waitUntil(() => receiver.handshakes >= handshakesBefore + 203, 30_000);
-  const spread = await burst(subscribedPatients, 2000, 10);
-  await waitUntil(() => subscriptions.reduce((n, s) => n + receiver.received(s), 0) >= 2000, 60_000);
-  const throughput = spread.perSecond / baseline.perSecond;
-  ctx.log(`  same load without subscriptions: ${baseline.perSecond.toFixed(0)} writes/s; with: ${spread.perSecond.toFixed(0)}/s (${(throughput * 100).toFixed(0)} %)`);
-  row(`2,000 creates, 200 subscribed patients, 10 writers (${(throughput * 100).toFixed(0)} % of unsubscribed write/s)`, 2000, spread.perSecond,
-    latencies(spread.done, (p) => subscriptionOf.get(p)!), { p99: 250, note: 'all delivered, write/s ≥ 80 %' }, throughput >= 0.8);
+  if (runs('fanout')) {
+    const plain = await newPatients(200);
+    const baseline = await burst(plain, 2000, 10);
+    const subscribedPatients = await newPatients(200);
+    const handshakesBefore = receiver.handshakes;
+    const subscriptions = await subscribe(subscribedPatients);
+    const subscriptionOf = new Map(subscribedPatients.map((p, i) => [p, subscriptions[i]!]));
+    await waitUntil(() => receiver.handshakes >= handshakesBefore + 200, 30_000);
+    const spread = await burst(subscribedPatients, 2000, 10);
+    await waitUntil(() => subscriptions.reduce((n, s) => n + receiver.received(s), 0) >= 2000, 60_000);
+    const throughput = spread.perSecond / baseline.perSecond;
+    ctx.log(`  same load without subscriptions: ${baseline.perSecond.toFixed(0)} writes/s; with: ${spread.perSecond.toFixed(0)}/s (${(throughput * 100).toFixed(0)} %)`);
+    row(`2,000 creates, 200 subscribed patients, 10 writers (${(throughput * 100).toFixed(0)} % of unsubscribed write/s)`, 2000, spread.perSecond,
+      latencies(spread.done, (p) => subscriptionOf.get(p)!), { p99: 250, note: 'all delivered, write/s ≥ 80 %' }, throughput >= 0.8);
+  }
 
   // 4. 10,000 subscriptions for other patients: the cost to writes of a patient nobody subscribes to.
-  const [lonely] = await newPatients(1);
-  const before = await burst([lonely!], 1000, 10);
-  handshakesBefore = receiver.handshakes;
-  const others = Array.from({ length: 10_000 }, (_, i) => `other-${i}`);
-  const startedSubscribing = performance.now();
-  await subscribe(others);
-  await waitUntil(() => receiver.handshakes >= handshakesBefore + 10_000, 300_000);
-  ctx.log(`  10,000 subscriptions created and handshaken in ${((performance.now() - startedSubscribing) / 1000).toFixed(1)} s`);
-  // Settled first, like the measurement before (which follows the other rows): the first writes
-  // after 10,000 rows were bulk-created pay PostgreSQL's one-time work on them (hint bits,
-  // autovacuum) — ~20–30 % for a few seconds in a probe, gone after it or an ANALYZE.
-  await burst([lonely!], 1000, 10);
-  const after = await burst([lonely!], 1000, 10);
-  const cost = 1 - after.perSecond / before.perSecond;
-  ctx.log(`  writes for an unsubscribed patient: ${before.perSecond.toFixed(0)}/s before, ${after.perSecond.toFixed(0)}/s with 10,000 other subscriptions (cost ${(cost * 100).toFixed(1)} %)`);
-  rows.push({
-    engine: ctx.engine, scenario: `1,000 creates, 10 writers, with 10,000 subscriptions for other patients (cost ${(cost * 100).toFixed(1)} %)`, writes: 1000,
-    writesPerSecond: after.perSecond, delivered: '—', p50: null, p99: null, writeP50: null, afterResponseP50: null, afterResponseP99: null, target: 'cost < 10 %', met: cost < 0.1,
-  });
+  if (runs('others')) {
+    const [lonely] = await newPatients(1);
+    const before = await burst([lonely!], 1000, 10);
+    const handshakesBefore = receiver.handshakes;
+    const others = Array.from({ length: 10_000 }, (_, i) => `other-${i}`);
+    const startedSubscribing = performance.now();
+    await subscribe(others);
+    await waitUntil(() => receiver.handshakes >= handshakesBefore + 10_000, 300_000);
+    ctx.log(`  10,000 subscriptions created and handshaken in ${((performance.now() - startedSubscribing) / 1000).toFixed(1)} s`);
+    // Settled first, like the measurement before (which follows the other rows): the first writes
+    // after 10,000 rows were bulk-created pay PostgreSQL's one-time work on them (hint bits,
+    // autovacuum) — ~20–30 % for a few seconds in a probe, gone after it or an ANALYZE.
+    await burst([lonely!], 1000, 10);
+    const after = await burst([lonely!], 1000, 10);
+    const cost = 1 - after.perSecond / before.perSecond;
+    ctx.log(`  writes for an unsubscribed patient: ${before.perSecond.toFixed(0)}/s before, ${after.perSecond.toFixed(0)}/s with 10,000 other subscriptions (cost ${(cost * 100).toFixed(1)} %)`);
+    rows.push({
+      engine: ctx.engine, scenario: `1,000 creates, 10 writers, with 10,000 subscriptions for other patients (cost ${(cost * 100).toFixed(1)} %)`, writes: 1000,
+      writesPerSecond: after.perSecond, delivered: '—', p50: null, p99: null, writeP50: null, afterResponseP50: null, afterResponseP99: null, target: 'cost < 10 %', met: cost < 0.1,
+    });
+  }
+
   await receiver.stop();
   agent.destroy();
   return rows;
