@@ -1,7 +1,7 @@
 import { newId, type Clock, type Logger } from '../base/index.js';
 import { backsConsent, consentPatientOf } from '../access/index.js';
 import { businessRule, conflict, type Resource } from '../model/index.js';
-import type { GrantRecord, Store } from '../storage/index.js';
+import type { GrantRecord, Store, StoreTransaction } from '../storage/index.js';
 import type { ApprovalChannel } from './consent-codes.js';
 import { consentOfGrant, consentProvenance, recipientDevice, recipientDeviceId, type Person } from './consent-resources.js';
 
@@ -105,8 +105,8 @@ export class ConsentService {
    * The rule for a new version of a Consent that backs grants (any writer): it may end it (status
    * no longer active) and nothing else; an ended one stays ended (authorize again instead).
    */
-  async checkConsentVersion(next: Resource, current: Resource | undefined): Promise<void> {
-    if (!current?.id || (await this.deps.store.consent.grantIdsOfConsent(current.id)).length === 0) return;
+  async checkConsentVersion(next: Resource, current: Resource | undefined, tx: Pick<StoreTransaction, 'grantIdsOfConsent'>): Promise<void> {
+    if (!current?.id || (await tx.grantIdsOfConsent(current.id)).length === 0) return;
     if (current.status !== 'active' && next.status === 'active') {
       throw conflict(`Consent/${current.id} was ${String(current.status)}: the sharing it recorded ended and cannot be resumed; the app must be authorized again`);
     }

@@ -1,5 +1,6 @@
 import type { AccessContext } from '../access/index.js';
 import type { OperationOutcomeIssue, Resource } from '../model/index.js';
+import type { StoreTransaction } from '../storage/index.js';
 import type { FhirRequest } from './fhir-request.js';
 
 /**
@@ -16,9 +17,10 @@ export interface ResourceTypeExtension {
   /**
    * Inside the write's transaction, for every new version of this type whoever writes it (API
    * create, update, patch; Bundle entries; loads): `current` is the stored version, if any. Throw
-   * OperationOutcomeError to refuse.
+   * OperationOutcomeError to refuse. Reads go through `tx`: a pooled read here would wait for a
+   * second connection while the write holds one.
    */
-  checkVersion?(next: Resource, current: Resource | undefined): Promise<void>;
+  checkVersion?(next: Resource, current: Resource | undefined, tx: StoreTransaction): Promise<void>;
   /** After a create, update or patch of this type committed (a type with it and no `beforeWrite` accepts PATCH). */
   afterWrite?(id: string): Promise<void>;
   /** After a delete of this type committed. */

@@ -59,7 +59,7 @@ export interface WrittenVersion {
 /** Stamps id and meta, indexes, and stores the next version after `current`. */
 export async function storeVersion(ctx: FhirContext, tx: StoreTransaction, resource: Resource, id: string, current: ResourceVersion | undefined): Promise<WrittenVersion> {
   const check = Object.hasOwn(ctx.extensions.types, resource.resourceType) ? ctx.extensions.types[resource.resourceType]!.checkVersion : undefined;
-  if (check) await check({ ...resource, id }, current?.json ? JSON.parse(current.json) as Resource : undefined);
+  if (check) await check({ ...resource, id }, current?.json ? JSON.parse(current.json) as Resource : undefined, tx);
   const versionId = (current?.versionId ?? 0) + 1;
   const lastUpdated = nextTimestamp(ctx, current);
   const stored: StoredResource = {

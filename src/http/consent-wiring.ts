@@ -17,7 +17,7 @@ export function consentExtensions(service: ConsentService, disclosures: Disclosu
   return {
     types: {
       Consent: {
-        checkVersion: (next, current) => service.checkConsentVersion(next, current),
+        checkVersion: (next, current, tx) => service.checkConsentVersion(next, current, tx),
         afterWrite: (id) => service.consentChanged(id),
         afterDelete: (id) => service.consentChanged(id),
       },

@@ -71,5 +71,11 @@ export interface StoreTransaction extends StoreReader {
    * instead of both finding none and both creating one.
    */
   serializeOn(key: string): Promise<void>;
+  /**
+   * The grants a Consent backs, read in this transaction: a check inside a write (the Consent
+   * rule) must not wait for a second pooled connection while holding one (PostgreSQL: N such
+   * writes at once on a pool of N would each wait for the others until the pool wait ran out).
+   */
+  grantIdsOfConsent(consentId: string): Promise<string[]>;
 }
 

@@ -8,11 +8,15 @@ import type { ConsentRecords, DisclosureRecord } from './consent-records.js';
  * difference is taking disclosures to materialize: PostgreSQL skips rows another process's
  * materialization holds (`FOR UPDATE SKIP LOCKED`) so both get work; SQLite has one writer.
  */
+/** The grants a Consent backs (ConsentRecords, and StoreTransaction in a write's own transaction). */
+export async function grantIdsOfConsent(db: SqlExecutor, consentId: string): Promise<string[]> {
+  return (await db.query(sql`SELECT id FROM grants WHERE consent_id = ${consentId} ORDER BY created_at, id`)).map((r) => String(r.id));
+}
+
 export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): ConsentRecords {
   const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
   return {
-    grantIdsOfConsent: async (consentId) =>
-      (await db.read.query(sql`SELECT id FROM grants WHERE consent_id = ${consentId} ORDER BY created_at, id`)).map((r) => String(r.id)),
+    grantIdsOfConsent: (consentId) => grantIdsOfConsent(db.read, consentId),
 
     grantsToReconcile: async (revokedSince) =>
       (await db.read.query(sql`SELECT id, consent_id, revoked_at FROM grants WHERE consent_id IS NOT NULL AND parent_grant_id IS NULL

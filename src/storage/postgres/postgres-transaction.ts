@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../sql/sql-executor.js';
 import type { StoreTransaction, VersionWrite } from '../store.js';
 import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
 import { runSearch } from '../sql/run-search.js';
+import { grantIdsOfConsent } from '../consent/consent-sql.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { postgresWriteVersion } from './postgres-write-version.js';
 
@@ -43,6 +44,7 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
     return opened;
   };
   const executor = async () => postgresExecutor(await open());
+  const db: SqlExecutor = { query: async (statement) => (await executor()).query(statement) };
   const tx: StoreTransaction = {
     readCurrent: async (type, id) => readCurrent(await executor(), type, id),
     readVersion: async (type, id, vid) => readVersion(await executor(), type, id, vid),
@@ -60,8 +62,8 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
     serializeOn: async (key) => {
       await (await open()).query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw normalizePostgresError(error); });
     },
+    grantIdsOfConsent: (consentId) => grantIdsOfConsent(db, consentId),
   };
-  const db: SqlExecutor = { query: async (statement) => (await executor()).query(statement) };
   try {
     const result = await work(tx, db);
     if (opening === undefined) {

@@ -22,7 +22,7 @@ import type { AuthRecords } from '../auth/auth-records.js';
 import type { RecordDb } from '../auth/record-db.js';
 import { subscriptionRecords } from '../subscriptions/subscription-sql.js';
 import type { SubscriptionRecords } from '../subscriptions/subscription-records.js';
-import { consentRecords } from '../consent/consent-sql.js';
+import { consentRecords, grantIdsOfConsent } from '../consent/consent-sql.js';
 import type { ConsentRecords } from '../consent/consent-records.js';
 import { invitationRecords } from '../handover/invitation-sql.js';
 import type { InvitationRecords } from '../handover/invitation-records.js';
@@ -179,6 +179,7 @@ export class SqliteStore implements Store {
       // Nothing to wait for: write transactions run one after another on the one writer, and each
       // sees every write before it (the earlier members of its group on the same connection).
       serializeOn: async () => undefined,
+      grantIdsOfConsent: (consentId) => grantIdsOfConsent(db, consentId),
       writeVersion: async (write) => {
         // Prepared after migrations, on first use: the statements need the tables.
         this.writeVersion ??= sqliteVersionWriter(this.writer);
