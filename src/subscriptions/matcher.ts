@@ -1,6 +1,6 @@
 import type { Clock, Logger, Metrics } from '../base/index.js';
 import { topicFires, type TopicRegistry } from '../model/index.js';
-import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type NewEvent, type Store } from '../storage/index.js';
+import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type EventClaim, type EventRecord, type NewEvent, type Store, type SubscriptionRecord } from '../storage/index.js';
 import { loadChanges } from './load-change.js';
 import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
 import type { SettingsCache } from './subscription-settings-cache.js';
@@ -25,8 +25,18 @@ export interface MatcherDeps {
   fhirBase: string;
   metrics?: Metrics;
   batchSize?: number;
-  /** Called as soon as a batch's events are recorded (delivery need not wait for the pass to end), with the subscriptions that got them. */
-  onRecorded?: (subscriptionIds: string[]) => void;
+  /**
+   * Delivery's hand in the record: given the subscriptions that get events, runs `record` with
+   * those this process may lease in the same statement, and starts the rounds of those it leased
+   * (subscription-engine.ts), as soon as the batch is recorded: delivery need not wait for the
+   * pass to end. Without it nothing is leased here.
+   */
+  recordClaiming?: (subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<Recorded>) => Promise<Recorded>;
+}
+
+export interface Recorded {
+  events: EventRecord[];
+  claimed: SubscriptionRecord[];
 }
 
 /** The cursor's name; the review gate compares changes with it (storage/review). */
@@ -109,8 +119,10 @@ export class Matcher {
   private async record(from: string, to: string, events: NewEvent[], changes: readonly Change[]): Promise<number | undefined> {
     const now = this.deps.clock.now().getTime();
     let recorded: { subscriptionId: string }[];
+    const { store, recordClaiming } = this.deps;
+    const record = (claim: EventClaim | undefined) => store.subscriptions.recordEventsClaiming(MATCHER_NAME, from, to, events, now, claim);
     try {
-      recorded = await this.deps.store.subscriptions.recordEvents(MATCHER_NAME, from, to, events, now);
+      recorded = (await (recordClaiming && events.length > 0 ? recordClaiming(unique(events.map((e) => e.subscriptionId)), record) : record(undefined))).events;
     } catch (error) {
       // Refused, or an outcome we cannot know (a dropped connection): the cursor is read again.
       this.position = undefined;
@@ -119,7 +131,6 @@ export class Matcher {
     }
     this.position = to;
     const count = recorded.length;
-    if (count > 0) this.deps.onRecorded?.(unique(recorded.map((e) => e.subscriptionId)));
     this.deps.metrics?.subscriptionEventsRecorded.inc(count);
     for (const change of changes) this.deps.metrics?.subscriptionMatcherLag.observe(Math.max(0, now - change.lastUpdated) / 1000);
     return count;

@@ -4,12 +4,12 @@ import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
 } from '../model/index.js';
-import type { Store, SubscriptionRecord } from '../storage/index.js';
+import type { EventClaim, Store, SubscriptionRecord } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { deliverRound, leaseUntil, type RoundDeps } from './deliver-round.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
-import { Matcher } from './matcher.js';
+import { Matcher, type Recorded } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
 import type { NotificationSigner } from './sign-notification.js';
@@ -80,6 +80,12 @@ export class SubscriptionEngine {
   /** Subscriptions with a round in flight here, and those woken meanwhile (woken again once it ends). */
   private readonly inFlightIds = new Set<string>();
   private readonly wokenInFlight = new Set<string>();
+  /** Subscriptions with a round in flight here that got events meanwhile: its end claims (see roundEnded). */
+  private readonly recordedInFlight = new Set<string>();
+  /** More subscriptions were due than slots were free: every round's end claims until a claim finds fewer. */
+  private starved = false;
+  /** The claims in progress here (claimDue, a record that leases): one at a time (see claimExclusively). */
+  private claiming: Promise<unknown> = Promise.resolve();
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
@@ -104,7 +110,8 @@ export class SubscriptionEngine {
       ...(deps.sign ? { sign: deps.sign } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.random ? { random: deps.random } : {}),
       ...(deps.onDisclosed ? { onDisclosed: deps.onDisclosed } : {}) };
     this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,
-      fhirBase: this.options.fhirBase, onRecorded: (ids) => this.recorded(ids), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+      fhirBase: this.options.fhirBase, recordClaiming: (ids, record) => this.recordClaiming(ids, record),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   }
 
   /** The topics as `Basic` resources (Backport IG 1.2 ballot), for `GET [base]/Basic?code=SubscriptionTopic`. */
@@ -238,13 +245,48 @@ export class SubscriptionEngine {
   }
 
   /**
-   * New events for these subscriptions: a claim, unless every one is in a round here already —
-   * that round continues while events are pending, and its end wakes the claim loop in any case
-   * (the race where its finishing statement ran just before these events were recorded). Saves a
-   * claim statement that would find nothing (a round trip on PostgreSQL) per recorded batch.
+   * New events for these subscriptions (`offered`: those the record tried to lease). A claim only
+   * for one that is neither in a round here — that round continues while events are pending, and
+   * its end claims if these came too late for it (roundEnded) — nor offered to the record's lease,
+   * which took it if a claim would have. Saves a claim statement that finds nothing (a round trip
+   * on PostgreSQL) per recorded batch.
    */
-  private recorded(subscriptionIds: string[]): void {
-    if (subscriptionIds.some((id) => !this.inFlightIds.has(id))) this.deliverWake.wake();
+  private recorded(subscriptionIds: string[], offered: ReadonlySet<string> = new Set()): void {
+    let claim = false;
+    for (const id of subscriptionIds) {
+      if (this.inFlightIds.has(id)) this.recordedInFlight.add(id);
+      else if (!offered.has(id)) claim = true;
+    }
+    if (claim) this.deliverWake.wake();
+  }
+
+  /**
+   * The matcher's record leases, in the same statement, the subscriptions that get events and have
+   * no round here (up to the free slots), and their rounds start at once: no claim statement and
+   * no wake-up between the record and the send (a round trip each on PostgreSQL).
+   */
+  private recordClaiming(subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<Recorded>): Promise<Recorded> {
+    return this.claimExclusively(async () => {
+      const free = this.options.concurrency - this.inFlight.size;
+      const idle = subscriptionIds.filter((id) => !this.inFlightIds.has(id));
+      const ids = this.running ? idle.slice(0, Math.max(0, free)) : [];
+      if (ids.length < idle.length) this.starved = true;
+      const recorded = await record(ids.length > 0 ? { ids, leaseUntil: leaseUntil(this.deps.clock.now().getTime(), this.options) } : undefined);
+      for (const claimed of recorded.claimed) this.startRounds(claimed);
+      this.recorded(subscriptionIds, new Set(ids));
+      return recorded;
+    });
+  }
+
+  /**
+   * Claims here run one after another, each starting its rounds before the next begins: a record
+   * that leases tells its leases from others' by their values (recordEventsClaiming), which holds
+   * only if no claimDue of this process could have set the same ones in between.
+   */
+  private claimExclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.claiming.then(work, work);
+    this.claiming = run.catch(() => undefined);
+    return run;
   }
 
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
@@ -294,44 +336,59 @@ export class SubscriptionEngine {
   async deliverOnce(): Promise<void> {
     await this.pruneIfDue();
     await this.sweepGrantsIfDue();
-    const free = this.options.concurrency - this.inFlight.size;
-    if (free <= 0) return;
-    const now = this.deps.clock.now().getTime();
-    const claimed = await this.deps.store.subscriptions.claimDue(now, leaseUntil(now, this.options), free);
-    for (const record of claimed) {
-      this.inFlightIds.add(record.id);
-      const round = this.roundsOf(record)
-        .catch((error: unknown) => this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed'))
-        .finally(async () => {
-          this.inFlight.delete(round);
-          this.inFlightIds.delete(record.id);
-          // A socket bound while the round ran: its finish may have put the next round off; bring it back.
-          if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
-          this.deliverWake.wake();
-        });
-      this.inFlight.add(round);
-    }
+    await this.claimExclusively(async () => {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free <= 0) return;
+      const now = this.deps.clock.now().getTime();
+      const claimed = await this.deps.store.subscriptions.claimDue(now, leaseUntil(now, this.options), free);
+      // As many as there was room for: more may be due.
+      this.starved = claimed.length === free;
+      for (const record of claimed) this.startRounds(record);
+    });
+  }
+
+  /** Runs a leased subscription's rounds in the background (a slow endpoint blocks nobody). */
+  private startRounds(record: SubscriptionRecord): void {
+    this.inFlightIds.add(record.id);
+    const round = this.roundsOf(record)
+      .catch((error: unknown) => {
+        this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed');
+        return true;
+      })
+      .then(async (mayBeDue) => {
+        this.inFlight.delete(round);
+        this.inFlightIds.delete(record.id);
+        // A socket bound while the round ran: its finish may have put the next round off; bring it back.
+        if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
+        // A claim when this subscription may be due with no round (events recorded too late for its
+        // last round's look, its rounds cut short) or others wait for the slot it frees.
+        if (this.recordedInFlight.delete(record.id) || mayBeDue || this.starved) this.deliverWake.wake();
+      });
+    this.inFlight.add(round);
   }
 
   /**
    * A claimed subscription's rounds: while events are pending after a delivered round, the next
    * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn) —
-   * with a backlog, before the previous round's bookkeeping committed (deliverRound). Returns once
-   * the last round's bookkeeping is done.
+   * with a backlog, before the previous round's bookkeeping committed (deliverRound). Resolves once
+   * the last round's bookkeeping is done: true when the rounds were cut short (events may wait).
    */
-  private async roundsOf(claimed: SubscriptionRecord): Promise<void> {
+  private async roundsOf(claimed: SubscriptionRecord): Promise<boolean> {
     let record: SubscriptionRecord | undefined = claimed;
     let finishing: Promise<SubscriptionRecord | undefined> | undefined;
     try {
-      for (let round = 1; record !== undefined; round++) {
+      let round = 1;
+      for (; record !== undefined; round++) {
         ({ next: record, finishing } = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing));
         // Stopped while a round kept the lease: hand it back, due now, for the next start.
         if (record !== undefined && !this.running) {
           await finishing;
           await this.deps.store.subscriptions.releaseLease(record.id);
-          return;
+          return false;
         }
       }
+      // Cut short with events perhaps pending: released due, for the next claim.
+      return round > ROUNDS_PER_CLAIM;
     } finally {
       // A round that failed before its own bookkeeping leaves its predecessor's in flight: waited for
       // (its failure is logged here; the lease then runs out and the round is taken again).

@@ -203,5 +203,39 @@ for (const engine of testEngines()) {
         continueIfPending: false, claimedStatus: 'active', now: 106100, lastDelivered: 3, delivered: { at: 106100, after: 1 } });
       assert.deepEqual((await records().eventsBetween('md', 1, 3)).map((e) => e.deliveredAt), [null, 106100, 106100]);
     });
+
+    it('a record that claims leases, in the same unit, exactly those of the offered subscriptions a claim would take', async () => {
+      const at = 110000;
+      const topic = { topicUrl: 'http://t/claims', now: at };
+      // idle: active, due once woken; failing: active but backing off until later; off; held: leased by a
+      // round still running; fresh: awaiting its handshake, due; unoffered: idle too, but not offered.
+      for (const id of ['idle', 'failing', 'off', 'held', 'fresh', 'unoffered']) {
+        await records().insertSubscription(subscription(`c-${id}`, { ...topic, patientKey: `pc-${id}`, status: id === 'off' ? 'off' : 'requested' }));
+      }
+      for (const s of (await records().claimDue(at, at + 500, 100)).filter((c) => ['c-idle', 'c-failing', 'c-held', 'c-unoffered'].includes(c.id))) {
+        const failing = s.id === 'c-failing';
+        await records().finishDelivery(s.id, { status: failing ? 'error' : 'active', error: null, failingSince: null, failures: failing ? 1 : 0,
+          lastDelivered: 0, lastSentAt: null, nextAttemptAt: failing ? at + 90_000 : s.id === 'c-held' ? at + 15 : null, continueIfPending: false,
+          claimedStatus: s.status, now: at + 10 });
+      }
+      assert.ok((await records().claimDue(at + 20, at + 60_000, 100)).some((s) => s.id === 'c-held'), 'held by a round');
+      await records().releaseLease('c-fresh');
+      const offered = ['c-idle', 'c-failing', 'c-off', 'c-held', 'c-fresh'];
+      const claim = { ids: offered, leaseUntil: at + 70_000 };
+      const { events, claimed } = await records().recordEventsClaiming('mc', '', 'x1',
+        [...offered, 'c-unoffered'].map((id) => event(id, `f-${id}`)), at + 100, claim);
+      assert.deepEqual(claimed.map((s) => s.id).sort(), ['c-fresh', 'c-idle']);
+      const idle = claimed.find((s) => s.id === 'c-idle')!;
+      assert.equal(idle.leasedUntil, at + 70_000);
+      assert.equal(idle.eventsSinceStart, 1, 'the claimed record counts the events just recorded');
+      assert.equal(events.length, 6, 'every event is recorded, claimed or not');
+      assert.equal((await records().getSubscription('c-held'))?.leasedUntil, at + 60_000, 'a lease held stays its holder\'s');
+      assert.equal((await records().getSubscription('c-unoffered'))?.leasedUntil, null, 'not offered: not leased');
+      assert.equal((await records().getSubscription('c-unoffered'))?.nextAttemptAt, at + 100, 'but woken for the next claim');
+      // Leased now: a claim finds them taken; the unoffered one is the claim's.
+      const after = (await records().claimDue(at + 200, at + 80_000, 100)).map((s) => s.id);
+      assert.ok(after.includes('c-unoffered'));
+      for (const id of ['c-idle', 'c-fresh', 'c-held', 'c-failing', 'c-off']) assert.ok(!after.includes(id), id);
+    });
   });
 }

@@ -7,6 +7,12 @@ import type { DisclosureRecord } from '../consent/consent-records.js';
  */
 export type SubscriptionState = 'requested' | 'active' | 'error' | 'off';
 
+/** Which subscriptions a matcher's record may lease for this process, and until when (recordEventsClaiming). */
+export interface EventClaim {
+  ids: string[];
+  leaseUntil: number;
+}
+
 export interface SubscriptionRecord {
   id: string;
   grantId: string | null;
@@ -148,6 +154,15 @@ export interface SubscriptionRecords {
    * at `from` — another matcher got there first.
    */
   recordEvents(matcher: string, from: string, to: string, events: NewEvent[], now: number): Promise<EventRecord[]>;
+  /**
+   * recordEvents, and in the same statement (PostgreSQL) or transaction (SQLite) the lease of each
+   * subscription of `claim.ids` that claimDue would take once the events are recorded — due, not
+   * off, its lease free — as claimDue takes it. The matcher hands those straight to a round: no
+   * claim statement, no wake-up between the record and the send. The caller must not claim
+   * (claimDue) at the same time, and names only subscriptions with no round in flight here.
+   */
+  recordEventsClaiming(matcher: string, from: string, to: string, events: NewEvent[], now: number,
+    claim?: EventClaim): Promise<{ events: EventRecord[]; claimed: SubscriptionRecord[] }>;
 
   /** Leases up to `limit` subscriptions whose next attempt is due; nobody else gets them until `leaseUntil`. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<SubscriptionRecord[]>;

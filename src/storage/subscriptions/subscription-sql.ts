@@ -1,9 +1,9 @@
 import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
-import type { Row } from '../sql/sql-executor.js';
 import type { RecordDb } from '../auth/record-db.js';
 import { insertDisclosures } from '../consent/consent-sql.js';
 import { recordEventsSql } from './record-events-sql.js';
-import type { DeliveryAttempt, EventRecord, SubscriptionRecord, SubscriptionRecords, SubscriptionState } from './subscription-records.js';
+import type { DeliveryAttempt, SubscriptionRecords } from './subscription-records.js';
+import { attemptOf, eventOf, num, subscriptionOf, textOrNull } from './subscription-rows.js';
 
 /** Prefix of the PostgreSQL application_name that marks a store instance's connections. */
 export const LEASE_HOLDER_PREFIX = 'handover:';
@@ -23,6 +23,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
   const holderGone = engine === 'postgres'
     ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
     : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
+  const recordEvents = recordEventsSql(db, engine, { owner, holderGone });
   // Several writes as one unit: on PostgreSQL one statement (all but the last as data-modifying
   // CTEs, which run exactly once and to completion), on SQLite one group-committed transaction.
   // Returns the rows of the last statement.
@@ -114,7 +115,8 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       return row ? String(row.position) : '';
     },
 
-    recordEvents: recordEventsSql(db, engine),
+    recordEvents: async (matcher, from, to, events, now) => (await recordEvents(matcher, from, to, events, now)).events,
+    recordEventsClaiming: recordEvents,
 
     // One statement; on PostgreSQL the due rows are locked (others skip them) until it ends.
     claimDue: async (now, leaseUntil, limit) => (await db.once(sql`WITH due AS MATERIALIZED (SELECT id FROM subscriptions
@@ -208,34 +210,4 @@ function insertAttempt(a: DeliveryAttempt): Sql {
   return sql`INSERT INTO subscription_delivery_attempts (subscription_id, attempted_at, kind, first_event,
     last_event, ok, status_code, latency_ms, error) VALUES (${a.subscriptionId}, ${a.attemptedAt}, ${a.kind}, ${a.firstEvent},
     ${a.lastEvent}, ${a.ok ? 1 : 0}, ${a.statusCode}, ${a.latencyMs}, ${a.error})`;
-}
-
-const num = (v: unknown): number => Number(v);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-function subscriptionOf(r: Row): SubscriptionRecord {
-  return {
-    id: String(r.id), grantId: textOrNull(r.grant_id), topicUrl: String(r.topic_url), patientKey: textOrNull(r.patient_key),
-    settings: String(r.settings), status: String(r.status) as SubscriptionState, eventsSinceStart: num(r.events_since_start),
-    lastDelivered: num(r.last_delivered), error: textOrNull(r.error), failingSince: numOrNull(r.failing_since), failures: num(r.failures),
-    nextAttemptAt: numOrNull(r.next_attempt_at), leasedUntil: numOrNull(r.leased_until), lastSentAt: numOrNull(r.last_sent_at),
-    createdAt: num(r.created_at), updatedAt: num(r.updated_at),
-  };
-}
-
-function eventOf(r: Row): EventRecord {
-  return {
-    subscriptionId: String(r.subscription_id), eventNumber: num(r.event_number), focusType: String(r.focus_type), focusId: String(r.focus_id),
-    focusVersion: num(r.focus_version), interaction: String(r.interaction) as EventRecord['interaction'], occurredAt: num(r.occurred_at),
-    recordedAt: num(r.recorded_at), deliveredAt: numOrNull(r.delivered_at),
-  };
-}
-
-function attemptOf(r: Row): DeliveryAttempt {
-  return {
-    subscriptionId: String(r.subscription_id), attemptedAt: num(r.attempted_at), kind: String(r.kind) as DeliveryAttempt['kind'],
-    firstEvent: numOrNull(r.first_event), lastEvent: numOrNull(r.last_event), ok: Number(r.ok) === 1, statusCode: numOrNull(r.status_code),
-    latencyMs: num(r.latency_ms), error: textOrNull(r.error),
-  };
 }
