@@ -47,6 +47,11 @@ export interface ChangeBatch {
    * still running (PostgreSQL, ADR 0001). Its commit may announce nothing, so read again soon.
    */
   heldBack?: boolean;
+  /**
+   * The subscription catalog's version as of this read, or a later one (SubscriptionRecords.catalog):
+   * a subscription created before any of these changes committed is in every catalog at least this new.
+   */
+  catalogVersion: string;
 }
 
 export interface Store extends StoreReader {

@@ -3,6 +3,7 @@ import { topicFires, type TopicRegistry } from '../model/index.js';
 import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type EventClaim, type EventRecord, type NewEvent, type Store, type SubscriptionRecord } from '../storage/index.js';
 import { loadChanges } from './load-change.js';
 import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
+import { SubscriptionCatalog } from './subscription-catalog.js';
 import type { SettingsCache } from './subscription-settings-cache.js';
 
 /**
@@ -12,9 +13,10 @@ import type { SettingsCache } from './subscription-settings-cache.js';
  * re-reads the batch and records it once.
  *
  * Round trips are the cost on PostgreSQL, so each is per batch, never per change: the changes
- * with their versions (one statement), the candidate subscriptions — those of the batch's firing
- * topics for its patients or for any patient, an index lookup — and the record (one statement).
- * See README.md "The matcher".
+ * with their versions and the subscription catalog's version (one statement), and the record
+ * (one statement, which also leases for delivery). The candidates — the subscriptions of the
+ * batch's firing topics for its patients or for any patient — come from the catalog in memory,
+ * read again only when a batch names a newer version. See README.md "The matcher".
  */
 export interface MatcherDeps {
   store: Store;
@@ -56,13 +58,9 @@ export class Matcher {
    * cursor is read again — a wasted batch, never a lost or doubled event.
    */
   private position: string | undefined;
-  /**
-   * Topics a live subscription was seen for. Only ever trusted to say "someone may listen" (the
-   * candidate lookup after the batch has the last word); a topic not in it is probed, so a
-   * subscription created in another process is never missed. Their types' changes are read with
-   * their versions.
-   */
-  private readonly liveTopics = new Set<string>();
+  /** The subscriptions as of a catalog version at least as new as the last batch's. */
+  private catalog: SubscriptionCatalog | undefined;
+  /** The types the catalog's topics trigger on: their changes are read with their versions. */
   private contentTypes: string[] = [];
 
   constructor(private readonly deps: MatcherDeps) {}
@@ -76,7 +74,7 @@ export class Matcher {
       const batch = await this.deps.store.readChanges(from === '' ? null : from, limit, this.contentTypes);
       const heldBack = batch.heldBack ?? false;
       if (batch.changes.length === 0 || batch.cursor === null) return { recorded, heldBack };
-      const count = await this.record(from, batch.cursor, await this.eventsOf(batch.changes), batch.changes);
+      const count = await this.record(from, batch.cursor, await this.eventsOf(batch.changes, batch.catalogVersion), batch.changes);
       if (count === undefined) continue; // another matcher recorded this batch first: read on from where it left
       recorded += count;
       // A short batch was the end of the log as of its read; a commit since has woken the loop again.
@@ -84,33 +82,38 @@ export class Matcher {
     }
   }
 
-  private async eventsOf(changes: readonly Change[]): Promise<NewEvent[]> {
-    const { store, topics } = this.deps;
-    // Topics not known to be live are probed by the candidates' statement — after the batch was
-    // read, so that a subscription created before one of these changes committed is seen.
-    const unknown = unique(changes.flatMap((c) => topics.forType(c.resourceType).map((t) => t.url))).filter((url) => !this.liveTopics.has(url));
-    let firing = await this.firing(changes);
-    if (firing.length === 0 && unknown.length === 0) return [];
-    const found = await store.subscriptions.lookUpCandidates(unique(firing.flatMap((f) => f.topics)), unique(firing.flatMap((f) => f.patients)), unknown);
-    let candidates = found.candidates;
-    if (found.live.size > 0) {
-      // A topic's first subscription, seen once per process: the batch is looked up again with it.
-      this.learnLive(found.live);
-      firing = await this.firing(changes);
-      candidates = await store.subscriptions.candidates(unique(firing.flatMap((f) => f.topics)), unique(firing.flatMap((f) => f.patients)));
-    }
+  private async eventsOf(changes: readonly Change[], catalogVersion: string): Promise<NewEvent[]> {
+    // No topic triggers on any of these types (the subscriptions' own writes, say): nothing to look up.
+    if (!changes.some((c) => this.deps.topics.forType(c.resourceType).length > 0)) return [];
+    const catalog = await this.catalogAsOf(catalogVersion);
+    const firing = await this.firing(changes, catalog);
+    if (firing.length === 0) return [];
+    const candidates = catalog.candidates(firing.flatMap((f) => f.topics), firing.flatMap((f) => f.patients));
     return matchBatch(firing, candidates, (record) => this.deps.settings.of(record));
   }
 
-  /** The changes for which a topic someone may listen to fires; the others are not even parsed. */
-  private async firing(changes: readonly Change[]): Promise<FiringChange[]> {
+  /**
+   * The catalog as of `version` or newer: read again (one statement) only when the batch names a
+   * newer one — a subscription written since the last read, in any process.
+   */
+  private async catalogAsOf(version: string): Promise<SubscriptionCatalog> {
+    if (this.catalog === undefined || BigInt(this.catalog.version) < BigInt(version)) {
+      const read = await this.deps.store.subscriptions.catalog();
+      this.catalog = SubscriptionCatalog.of(read.version, read.subscriptions);
+      this.contentTypes = unique(this.catalog.topicUrls().flatMap((url) => this.deps.topics.get(url)?.resourceTrigger.map((t) => t.resource) ?? []));
+    }
+    return this.catalog;
+  }
+
+  /** The changes for which a topic someone listens to fires; the others are not even parsed. */
+  private async firing(changes: readonly Change[], catalog: SubscriptionCatalog): Promise<FiringChange[]> {
     const { store, topics, fhirBase } = this.deps;
-    const listened = changes.filter((c) => topics.forType(c.resourceType).some((t) => this.liveTopics.has(t.url)));
+    const listened = changes.filter((c) => topics.forType(c.resourceType).some((t) => catalog.listens(t.url)));
     if (listened.length === 0) return [];
     const loaded = await loadChanges(store, listened, fhirBase);
     return listened.flatMap((change, i) => {
       const state = loaded[i]!;
-      const urls = topics.forType(change.resourceType).filter((t) => this.liveTopics.has(t.url) && topicFires(t, state)).map((t) => t.url);
+      const urls = topics.forType(change.resourceType).filter((t) => catalog.listens(t.url) && topicFires(t, state)).map((t) => t.url);
       return urls.length > 0 ? [{ change, loaded: state, topics: urls, patients: patientsOf(state) }] : [];
     });
   }
@@ -136,10 +139,6 @@ export class Matcher {
     return count;
   }
 
-  private learnLive(urls: Iterable<string>): void {
-    for (const url of urls) this.liveTopics.add(url);
-    this.contentTypes = [...new Set([...this.liveTopics].flatMap((url) => this.deps.topics.get(url)?.resourceTrigger.map((t) => t.resource) ?? []))];
-  }
 }
 
 const unique = (values: string[]) => [...new Set(values)];

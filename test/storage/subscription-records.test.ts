@@ -204,6 +204,39 @@ for (const engine of testEngines()) {
       assert.deepEqual((await records().eventsBetween('md', 1, 3)).map((e) => e.deliveredAt), [null, 106100, 106100]);
     });
 
+    it('the catalog: every subscription not off, as of a version that inserts, updates, restarts and deletes move — and the change log names', async () => {
+      const versionOf = async () => (await records().catalog()).version;
+      const changeLogVersion = async () => (await store().readChanges(null, 1)).catalogVersion;
+      let version = await versionOf();
+      assert.equal(await changeLogVersion(), version);
+      const moved = async (what: string, write: () => Promise<unknown>) => {
+        await write();
+        const next = await versionOf();
+        assert.ok(BigInt(next) > BigInt(version), `${what} moves the version`);
+        assert.equal(await changeLogVersion(), next, `${what}: the change log reads the new version`);
+        version = next;
+      };
+      const still = async (what: string, write: () => Promise<unknown>) => {
+        await write();
+        assert.equal(await versionOf(), version, `${what} leaves the version`);
+      };
+      await moved('insert', () => records().insertSubscription(subscription('cat-1', { topicUrl: 'http://t/catalog', patientKey: 'pk1', now: 111000 })));
+      assert.ok((await records().catalog()).subscriptions.some((s) => s.id === 'cat-1' && s.patientKey === 'pk1'));
+      await moved('update', () => records().updateSubscription('cat-1', { grantId: 'g1', topicUrl: 'http://t/catalog', patientKey: 'pk2', settings: '{}', now: 111100 }));
+      assert.equal((await records().catalog()).subscriptions.find((s) => s.id === 'cat-1')?.patientKey, 'pk2', 'as updated');
+      await still('a claim and a finished round', async () => {
+        for (const s of (await records().claimDue(111200, 111300, 100)).filter((c) => c.id === 'cat-1')) {
+          await records().finishDelivery(s.id, { status: 'active', error: null, failingSince: null, failures: 0, lastDelivered: 0, lastSentAt: 111200,
+            nextAttemptAt: null, continueIfPending: false, claimedStatus: s.status, now: 111200 });
+        }
+      });
+      await still('turning off', () => records().turnOff('cat-1', 'ended', 111300));
+      assert.ok(!(await records().catalog()).subscriptions.some((s) => s.id === 'cat-1'), 'off: not in the catalog');
+      await moved('restart', () => records().restartSubscription('cat-1', 111400));
+      await moved('delete', () => records().deleteSubscription('cat-1'));
+      assert.ok(!(await records().catalog()).subscriptions.some((s) => s.id === 'cat-1'));
+    });
+
     it('a record that claims leases, in the same unit, exactly those of the offered subscriptions a claim would take', async () => {
       const at = 110000;
       const topic = { topicUrl: 'http://t/claims', now: at };
@@ -228,7 +261,8 @@ for (const engine of testEngines()) {
       const idle = claimed.find((s) => s.id === 'c-idle')!;
       assert.equal(idle.leasedUntil, at + 70_000);
       assert.equal(idle.eventsSinceStart, 1, 'the claimed record counts the events just recorded');
-      assert.equal(events.length, 6, 'every event is recorded, claimed or not');
+      assert.deepEqual(events.map((e) => e.subscriptionId).sort(), ['c-failing', 'c-fresh', 'c-held', 'c-idle', 'c-unoffered'],
+        'every event is recorded, claimed or not — but none for a subscription that is off');
       assert.equal((await records().getSubscription('c-held'))?.leasedUntil, at + 60_000, 'a lease held stays its holder\'s');
       assert.equal((await records().getSubscription('c-unoffered'))?.leasedUntil, null, 'not offered: not leased');
       assert.equal((await records().getSubscription('c-unoffered'))?.nextAttemptAt, at + 100, 'but woken for the next claim');

@@ -85,6 +85,18 @@ describe('engines on one PostgreSQL wake each other (LISTEN/NOTIFY)', { skip: !t
     // The matcher's look-again interval doubles while held back but stays short (it reached ~2 s here before).
     assert.ok(Date.now() - released < 600, `matched ${Date.now() - released} ms after the older transaction ended`);
   });
+
+  it('a subscription created through another process is matched from its first change (the matchers keep their catalog in memory)', async () => {
+    // A and B matched changes above with the subscriptions they had read; a third is created now.
+    await subscribe(engines[1]!, subscription(endpoint, 'Condition?patient=Patient/late1'));
+    await receiver.until(() => receiver.of('handshake').length === 3, 5000);
+    const before = receiver.events().length;
+    await write(stores[2]!, condition('late-c1', 'late1', 'problem-list-item'), engines[2]);
+    await write(stores[0]!, condition('late-c2', 'late1', 'problem-list-item'), engines[0]);
+    await receiver.until(() => receiver.events().length >= before + 2, 5000);
+    const late = receiver.received.filter((r) => r.type === 'event-notification' && r.bundle.entry.slice(1).some((e) => e.fullUrl.includes('late-c')));
+    assert.deepEqual(late.flatMap((r) => r.bundle.entry.slice(1).map((e) => e.fullUrl.replace(/.*\/Condition\/([^/]+).*/, '$1'))), ['late-c1', 'late-c2']);
+  });
 });
 
 /**

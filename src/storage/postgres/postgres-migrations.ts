@@ -1,5 +1,5 @@
 import { authSchema } from '../auth/auth-schema.js';
-import { subscriptionLeaseOwnerSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
+import { subscriptionLeaseOwnerSchema, subscriptionCatalogSchema, subscriptionSchema } from '../subscriptions/subscription-schema.js';
 import { consentSchema, disclosureBatchSchema, disclosureSeqSchema } from '../consent/consent-schema.js';
 import { invitationSchema } from '../handover/invitation-schema.js';
 import { reviewSchema } from '../review/review-schema.js';
@@ -95,4 +95,6 @@ export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
   { version: 8, sql: reviewSchema('postgres') },
   // Every read with a grant inserts a disclosure row: a layout whose insert writes two B-trees, not five (src/storage/consent).
   { version: 9, sql: disclosureSeqSchema('postgres') },
+  // The matcher keeps its candidates in memory while the subscription catalog's version stands (src/storage/subscriptions).
+  { version: 10, sql: subscriptionCatalogSchema() },
 ];

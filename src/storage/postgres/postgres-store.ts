@@ -173,6 +173,7 @@ export class PostgresStore implements Store {
         WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < (SELECT xmin FROM snap)
         ORDER BY xid, seq LIMIT $3)
       SELECT EXISTS (SELECT 1 FROM resource_versions WHERE xid >= (SELECT xmin FROM snap) AND (xid, seq) > ($1::xid8, $2::bigint)) AS held_back,
+        (SELECT version FROM subscription_catalog WHERE id = 1)::text AS catalog_version,
         b.seq, b.xid::text AS xid, b.resource_type, b.id, b.version_id, b.deleted, b.last_updated, b.content,
         p.version_id AS previous_version_id, p.last_updated AS previous_last_updated, p.deleted AS previous_deleted, p.content AS previous_content
       FROM (SELECT 1) AS one
@@ -187,6 +188,7 @@ export class PostgresStore implements Store {
     return {
       // Fewer rows than asked: any row still after the last one is held back by an older transaction.
       heldBack: rows.length < limit && all[0]?.held_back === true,
+      catalogVersion: String(all[0]?.catalog_version ?? '0'),
       changes: rows.map((row) => changeOf(row, withContent.has(String(row.resource_type)))),
       cursor: last ? `${String(last.xid)}:${String(last.seq)}` : cursor,
     };

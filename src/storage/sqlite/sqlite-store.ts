@@ -200,11 +200,14 @@ export class SqliteStore implements Store {
       LEFT JOIN json_each(${types}) t ON t.value = v.resource_type
       LEFT JOIN resource_versions p ON t.value IS NOT NULL AND p.resource_type = v.resource_type AND p.id = v.id AND p.version_id = v.version_id - 1
       WHERE v.seq > ${after} ORDER BY v.seq LIMIT ${limit}`);
+    // Read after the changes, so at least as new as they are (ChangeBatch.catalogVersion).
+    const catalog = await this.readDb.query(sql`SELECT version FROM subscription_catalog WHERE id = 1`);
     const last = rows[rows.length - 1];
     const withContent = new Set(contentTypes);
     return {
       changes: rows.map((row) => changeOf(row, withContent.has(String(row.resource_type)))),
       cursor: last ? String(last.seq) : cursor,
+      catalogVersion: String(catalog[0]?.version ?? '0'),
     };
   }
 

@@ -11,8 +11,8 @@ import { subscriptionOf } from './subscription-rows.js';
  * compared and set first: its row lock serializes matchers, and a matcher whose view is stale
  * records nothing (no duplicates across processes). Each subscription's counter only grows; its
  * events take the next numbers in the order given. An idle active subscription is woken at once;
- * one backing off or awaiting its handshake keeps its time. Events of a subscription deleted
- * meanwhile are dropped.
+ * one backing off or awaiting its handshake keeps its time. Events of a subscription deleted or
+ * turned off meanwhile are dropped (the matcher's catalog may not know yet: SubscriptionRecords.catalog).
  *
  * PostgreSQL: ONE statement (data-modifying CTEs, its own transaction), whatever the batch size —
  * a network round trip costs more than the work. SQLite: one transaction of small statements,
@@ -85,7 +85,7 @@ function recordInOneStatement(db: RecordDb, leasing: Leasing): RecordEvents {
     const rows = await db.once(sql`WITH moved AS (${moveCursor(matcher, from, to, now)}),
       counts AS (SELECT * FROM unnest(${[...perSubscription.keys()]}::text[], ${[...perSubscription.values()]}::int[]) AS c(subscription_id, n)),
       counted AS (UPDATE subscriptions s SET events_since_start = s.events_since_start + c.n, ${wake(now)} ${takeLease(leasing, claim, now)}
-        FROM counts c WHERE s.id = c.subscription_id AND EXISTS (SELECT 1 FROM moved)
+        FROM counts c WHERE s.id = c.subscription_id AND s.status <> 'off' AND EXISTS (SELECT 1 FROM moved)
         RETURNING s.*, s.events_since_start - c.n AS before),
       inserted AS (INSERT INTO subscription_events (subscription_id, event_number, focus_type, focus_id, focus_version, interaction, occurred_at, recorded_at)
         SELECT e.subscription_id, c.before + e.ordinal, e.focus_type, e.focus_id, e.focus_version, e.interaction, e.occurred_at, ${now}::bigint
@@ -109,7 +109,7 @@ function recordInOneTransaction(db: RecordDb, leasing: Leasing): RecordEvents {
     const claimed: SubscriptionRecord[] = [];
     for (const [id, n] of perSubscription) {
       const counted = await tx.query(sql`UPDATE subscriptions SET events_since_start = events_since_start + ${n}, ${wake(now)} ${takeLease(leasing, claim, now)}
-        WHERE id = ${id} RETURNING *`);
+        WHERE id = ${id} AND status <> 'off' RETURNING *`);
       if (counted.length === 0) continue;
       before.set(id, Number(counted[0]!.events_since_start) - n);
       if (claimedBy(counted[0]!, leasing, claim)) claimed.push(subscriptionOf(counted[0]!));

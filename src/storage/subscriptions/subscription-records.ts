@@ -141,10 +141,12 @@ export interface SubscriptionRecords {
   releaseLease(id: string): Promise<void>;
   /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
   candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
-  /** Of these topics, those at least one subscription that is not `off` listens to (the matcher skips the rest unread). */
-  liveTopicUrls(topicUrls: string[]): Promise<Set<string>>;
-  /** `candidates(topicUrls, patientIds)` and `liveTopicUrls(probe)` in one statement: the matcher's one lookup per batch. */
-  lookUpCandidates(topicUrls: string[], patientIds: string[], probe: string[]): Promise<{ candidates: SubscriptionRecord[]; live: Set<string> }>;
+  /**
+   * Every subscription that is not off, and the catalog version they are as of (one snapshot).
+   * Inserts, updates, restarts and deletes move the version in their own transaction; turning off
+   * does not (the record drops an off subscription's events), nor does delivery's bookkeeping.
+   */
+  catalog(): Promise<{ version: string; subscriptions: SubscriptionRecord[] }>;
 
   /** The matcher's position in the change log ('' = from the start). */
   readCursor(matcher: string): Promise<string>;

@@ -73,3 +73,15 @@ export function subscriptionSchema(engine: 'sqlite' | 'postgres'): string {
 export function subscriptionLeaseOwnerSchema(): string {
   return 'ALTER TABLE subscriptions ADD COLUMN leased_by TEXT;';
 }
+
+/**
+ * Migration 10: the subscription catalog's version — moved by every write that can add a matcher
+ * candidate or change one, in that write's transaction, and read with each batch of the change
+ * log: a matcher keeps the candidates in memory while the version stands (SubscriptionRecords.catalog).
+ */
+export function subscriptionCatalogSchema(): string {
+  return `
+    CREATE TABLE subscription_catalog (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+    INSERT INTO subscription_catalog (id, version) VALUES (1, 0);
+  `;
+}

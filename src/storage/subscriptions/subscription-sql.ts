@@ -39,59 +39,51 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     });
   };
 
-  // The candidates (index lookups on topic and patient), then for each probed topic its first
-  // live subscription, if any, marked with `live_topic` (a probe stops at its first row rather than
-  // counting every subscription) — one UNION ALL, one round trip.
+  // The candidates (index lookups on topic and patient) — one UNION ALL, one round trip.
   //
   // One branch per topic and kind of patient key, each an equality on the topic: with
   // `topic_url IN (…) AND (patient_key IS NULL OR patient_key IN (…))` SQLite seeks on the topic
   // alone and reads every subscription of it — with 10,000 subscriptions to one topic for other
   // patients, ~0.4–0.7 ms per matcher batch on this machine (two IN lists on the two index columns
   // are no better), against a few µs for these seeks.
-  const lookUp = async (topicUrls: string[], patientIds: string[], probe: string[]) => {
+  const candidates = async (topicUrls: string[], patientIds: string[]) => {
     const branches: Sql[] = [];
     const patients = join(patientIds.map((p) => sql`${p}`), ', ');
     for (const url of topicUrls) {
-      branches.push(sql`SELECT CAST(NULL AS TEXT) AS live_topic, s.* FROM subscriptions s
-        WHERE s.topic_url = ${url} AND s.patient_key IS NULL AND s.status <> 'off'`);
+      branches.push(sql`SELECT s.* FROM subscriptions s WHERE s.topic_url = ${url} AND s.patient_key IS NULL AND s.status <> 'off'`);
       if (patientIds.length > 0) {
-        branches.push(sql`SELECT CAST(NULL AS TEXT) AS live_topic, s.* FROM subscriptions s
-          WHERE s.topic_url = ${url} AND s.patient_key IN (${patients}) AND s.status <> 'off'`);
+        branches.push(sql`SELECT s.* FROM subscriptions s WHERE s.topic_url = ${url} AND s.patient_key IN (${patients}) AND s.status <> 'off'`);
       }
     }
-    probe.forEach((url, i) => branches.push(sql`SELECT * FROM (SELECT CAST(${url} AS TEXT) AS live_topic, s.* FROM subscriptions s
-      WHERE s.topic_url = ${url} AND s.status <> 'off' LIMIT 1) AS ${raw(`probe_${i}`)}`));
-    const rows = branches.length > 0 ? await db.read.query(join(branches, ' UNION ALL ')) : [];
-    return {
-      candidates: rows.filter((r) => r.live_topic === null).map(subscriptionOf),
-      live: new Set(rows.filter((r) => r.live_topic !== null).map((r) => String(r.live_topic))),
-    };
+    return branches.length > 0 ? (await db.read.query(join(branches, ' UNION ALL '))).map(subscriptionOf) : [];
   };
+  // In the transaction of every write that can add a matcher candidate or change one (catalog()).
+  const moveCatalog = sql`UPDATE subscription_catalog SET version = version + 1 WHERE id = 1`;
 
   return {
     insertSubscription: async (s) => {
-      await db.once(sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
+      await allAtOnce([moveCatalog, sql`INSERT INTO subscriptions (id, grant_id, topic_url, patient_key, settings, status,
         next_attempt_at, created_at, updated_at)
         VALUES (${s.id}, ${s.grantId}, ${s.topicUrl}, ${s.patientKey}, ${s.settings}, ${s.status},
-        ${s.status === 'off' ? null : s.now}, ${s.now}, ${s.now})`);
+        ${s.status === 'off' ? null : s.now}, ${s.now}, ${s.now})`]);
     },
     getSubscription: async (id) => (await list(sql`SELECT * FROM subscriptions WHERE id = ${id}`))[0],
     listSubscriptions: () => list(sql`SELECT * FROM subscriptions ORDER BY created_at, id`),
 
     // With `restart`, one statement also does what restartSubscription does: a round claiming the
     // subscription in between would otherwise send the old backlog the restart skips.
-    updateSubscription: async (id, c) => (await db.once(sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
+    updateSubscription: async (id, c) => (await allAtOnce([moveCatalog, sql`UPDATE subscriptions SET grant_id = ${c.grantId}, topic_url = ${c.topicUrl},
         patient_key = ${c.patientKey}, settings = ${c.settings}, updated_at = ${c.now},
         ${c.restart ? sql`next_attempt_at = ${c.now}, status = 'requested', last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0`
           : c.turnOff ? sql`next_attempt_at = NULL, status = 'off'`
             : sql`next_attempt_at = CASE WHEN status = 'off' THEN NULL ELSE CAST(${c.now} AS BIGINT) END`}
-        WHERE id = ${id} RETURNING id`)).length > 0,
+        WHERE id = ${id} RETURNING id`])).length > 0,
 
     // Backport IG: a subscriber puts an errored subscription back to `requested`; we handshake
     // again and deliver what happens next. What was missed stays available through $events.
-    restartSubscription: async (id, now) => (await db.once(sql`UPDATE subscriptions SET status = 'requested',
+    restartSubscription: async (id, now) => (await allAtOnce([moveCatalog, sql`UPDATE subscriptions SET status = 'requested',
         last_delivered = events_since_start, error = NULL, failing_since = NULL, failures = 0, next_attempt_at = ${now}, updated_at = ${now}
-        WHERE id = ${id} RETURNING id`)).length > 0,
+        WHERE id = ${id} RETURNING id`])).length > 0,
 
     wakeSubscription: async (id, now) => (await db.once(sql`UPDATE subscriptions SET next_attempt_at = ${now}
         WHERE id = ${id} AND status <> 'off' RETURNING id`)).length > 0,
@@ -101,14 +93,18 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     },
 
     deleteSubscription: (id) => db.atomically(async (tx) => {
+      await tx.query(moveCatalog);
       await tx.query(sql`DELETE FROM subscription_events WHERE subscription_id = ${id}`);
       await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE subscription_id = ${id}`);
       return (await tx.query(sql`DELETE FROM subscriptions WHERE id = ${id} RETURNING id`)).length > 0;
     }),
 
-    candidates: async (topicUrls, patientIds) => (await lookUp(topicUrls, patientIds, [])).candidates,
-    liveTopicUrls: async (topicUrls) => (await lookUp([], [], topicUrls)).live,
-    lookUpCandidates: (topicUrls, patientIds, probe) => lookUp(topicUrls, patientIds, probe),
+    candidates,
+    catalog: async () => {
+      const rows = await db.read.query(sql`SELECT c.version AS catalog_version, s.* FROM subscription_catalog c
+        LEFT JOIN subscriptions s ON s.status <> 'off' WHERE c.id = 1`);
+      return { version: String(rows[0]?.catalog_version ?? '0'), subscriptions: rows.filter((r) => r.id !== null && r.id !== undefined).map(subscriptionOf) };
+    },
 
     readCursor: async (matcher) => {
       const row = (await db.read.query(sql`SELECT position FROM subscription_matcher_cursors WHERE name = ${matcher}`))[0];
