@@ -58,6 +58,8 @@ const REVIEW_RECHECK_MS = 30_000;
 export interface RoundEnd {
   next: SubscriptionRecord | undefined;
   finishing?: Promise<SubscriptionRecord | undefined>;
+  /** The last event number delivered once the round's bookkeeping commits (that before it when it sent none). */
+  lastDelivered: number;
 }
 
 /**
@@ -80,7 +82,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
     await previous;
     return deps.store.subscriptions.finishDelivery(record.id, { ...outcome, claimedStatus: record.status, now: deps.clock.now().getTime() });
   };
-  const finish = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>): Promise<RoundEnd> => ({ next: await finishing(outcome) });
+  const finish = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>): Promise<RoundEnd> =>
+    ({ next: await finishing(outcome), lastDelivered: outcome.lastDelivered });
   const heartbeatAfter = (sentAt: number | null) => (settings.heartbeatSeconds !== null && sentAt !== null ? sentAt + settings.heartbeatSeconds * 1000 : null);
 
   // R5 Subscription.end: "the time for the server to turn the subscription off".
@@ -197,7 +200,7 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
       const committing = finishing(delivered);
       committing.catch(() => undefined); // surfaces in the next round's bookkeeping, which waits for it
       return { next: { ...record, status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent, lastSentAt: sentAt,
-        eventsSinceStart: Math.max(record.eventsSinceStart, lastEvent + 1) }, finishing: committing };
+        eventsSinceStart: Math.max(record.eventsSinceStart, lastEvent + 1) }, finishing: committing, lastDelivered: lastEvent };
     }
     return finish(delivered);
   }

@@ -4,7 +4,7 @@ import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
 } from '../model/index.js';
-import type { EventClaim, Store, SubscriptionRecord } from '../storage/index.js';
+import type { EventClaim, EventRecord, Store, SubscriptionRecord } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { deliverRound, leaseUntil, type RoundDeps } from './deliver-round.js';
@@ -80,8 +80,11 @@ export class SubscriptionEngine {
   /** Subscriptions with a round in flight here, and those woken meanwhile (woken again once it ends). */
   private readonly inFlightIds = new Set<string>();
   private readonly wokenInFlight = new Set<string>();
-  /** Subscriptions with a round in flight here that got events meanwhile: its end claims (see roundEnded). */
-  private readonly recordedInFlight = new Set<string>();
+  /**
+   * Subscriptions with a round in flight here that got events meanwhile, with the last such event's
+   * number: its end claims unless its rounds delivered that far (startRounds).
+   */
+  private readonly recordedInFlight = new Map<string, number>();
   /** More subscriptions were due than slots were free: every round's end claims until a claim finds fewer. */
   private starved = false;
   /** The claims in progress here (claimDue, a record that leases): one at a time (see claimExclusively). */
@@ -245,16 +248,16 @@ export class SubscriptionEngine {
   }
 
   /**
-   * New events for these subscriptions (`offered`: those the record tried to lease). A claim only
-   * for one that is neither in a round here — that round continues while events are pending, and
-   * its end claims if these came too late for it (roundEnded) — nor offered to the record's lease,
-   * which took it if a claim would have. Saves a claim statement that finds nothing (a round trip
-   * on PostgreSQL) per recorded batch.
+   * New events (`offered`: the subscriptions the record tried to lease). A claim only for a
+   * subscription that is neither in a round here — that round continues while events are pending,
+   * and its end claims if these came too late for it (startRounds) — nor offered to the record's
+   * lease, which took it if a claim would have. Saves a claim statement that finds nothing (a
+   * round trip on PostgreSQL) per recorded batch.
    */
-  private recorded(subscriptionIds: string[], offered: ReadonlySet<string> = new Set()): void {
+  private recorded(events: readonly EventRecord[], offered: ReadonlySet<string>): void {
     let claim = false;
-    for (const id of subscriptionIds) {
-      if (this.inFlightIds.has(id)) this.recordedInFlight.add(id);
+    for (const { subscriptionId: id, eventNumber } of events) {
+      if (this.inFlightIds.has(id)) this.recordedInFlight.set(id, Math.max(eventNumber, this.recordedInFlight.get(id) ?? 0));
       else if (!offered.has(id)) claim = true;
     }
     if (claim) this.deliverWake.wake();
@@ -273,7 +276,7 @@ export class SubscriptionEngine {
       if (ids.length < idle.length) this.starved = true;
       const recorded = await record(ids.length > 0 ? { ids, leaseUntil: leaseUntil(this.deps.clock.now().getTime(), this.options) } : undefined);
       for (const claimed of recorded.claimed) this.startRounds(claimed);
-      this.recorded(subscriptionIds, new Set(ids));
+      this.recorded(recorded.events, new Set(ids));
       return recorded;
     });
   }
@@ -353,16 +356,19 @@ export class SubscriptionEngine {
     const round = this.roundsOf(record)
       .catch((error: unknown) => {
         this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed');
-        return true;
+        return { cutShort: true, lastDelivered: record.lastDelivered };
       })
-      .then(async (mayBeDue) => {
+      .then(async (ended) => {
         this.inFlight.delete(round);
         this.inFlightIds.delete(record.id);
         // A socket bound while the round ran: its finish may have put the next round off; bring it back.
         if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
-        // A claim when this subscription may be due with no round (events recorded too late for its
-        // last round's look, its rounds cut short) or others wait for the slot it frees.
-        if (this.recordedInFlight.delete(record.id) || mayBeDue || this.starved) this.deliverWake.wake();
+        // A claim when this subscription may be due with no round (events recorded while it ran that
+        // its rounds did not deliver — too late for the last one's look —, its rounds cut short) or
+        // others wait for the slot it frees.
+        const recordedMeanwhile = this.recordedInFlight.get(record.id) ?? 0;
+        this.recordedInFlight.delete(record.id);
+        if (recordedMeanwhile > ended.lastDelivered || ended.cutShort || this.starved) this.deliverWake.wake();
       });
     this.inFlight.add(round);
   }
@@ -371,24 +377,28 @@ export class SubscriptionEngine {
    * A claimed subscription's rounds: while events are pending after a delivered round, the next
    * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn) —
    * with a backlog, before the previous round's bookkeeping committed (deliverRound). Resolves once
-   * the last round's bookkeeping is done: true when the rounds were cut short (events may wait).
+   * the last round's bookkeeping is done, with the last event number delivered and whether the
+   * rounds were cut short (events may wait).
    */
-  private async roundsOf(claimed: SubscriptionRecord): Promise<boolean> {
+  private async roundsOf(claimed: SubscriptionRecord): Promise<{ cutShort: boolean; lastDelivered: number }> {
     let record: SubscriptionRecord | undefined = claimed;
     let finishing: Promise<SubscriptionRecord | undefined> | undefined;
+    let lastDelivered = claimed.lastDelivered;
     try {
       let round = 1;
       for (; record !== undefined; round++) {
-        ({ next: record, finishing } = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing));
+        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing);
+        ({ next: record, finishing } = end);
+        lastDelivered = Math.max(lastDelivered, end.lastDelivered);
         // Stopped while a round kept the lease: hand it back, due now, for the next start.
         if (record !== undefined && !this.running) {
           await finishing;
           await this.deps.store.subscriptions.releaseLease(record.id);
-          return false;
+          return { cutShort: false, lastDelivered };
         }
       }
       // Cut short with events perhaps pending: released due, for the next claim.
-      return round > ROUNDS_PER_CLAIM;
+      return { cutShort: round > ROUNDS_PER_CLAIM, lastDelivered };
     } finally {
       // A round that failed before its own bookkeeping leaves its predecessor's in flight: waited for
       // (its failure is logged here; the lease then runs out and the round is taken again).
