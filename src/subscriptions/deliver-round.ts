@@ -1,7 +1,7 @@
 import { newId, type Clock, type Logger, type Metrics } from '../base/index.js';
 import { notificationBundle, type NotificationEvent, type NotificationType, type SubscriptionSettings, type TopicRegistry } from '../model/index.js';
 import type { SubscriptionStandings } from '../access/index.js';
-import type { DeliveryOutcome, Store, SubscriptionRecord } from '../storage/index.js';
+import type { DeliveryOutcome, EventRecord, Store, SubscriptionRecord } from '../storage/index.js';
 import { backOff } from './back-off.js';
 import { recordSendMetrics } from './delivery-metrics.js';
 import type { EngineOptions } from './engine-options.js';
@@ -73,9 +73,12 @@ export interface RoundEnd {
  * and so is at-least-once: each round's bookkeeping commits after its predecessor's (`previous`),
  * and not at all if that failed — the round then fails, the lease runs out, and the events from
  * the last committed mark are sent again.
+ *
+ * `prefetched`: the events after `record.lastDelivered` with their focus, when the caller has them
+ * (the matcher just recorded them): the round reads none.
  */
 export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, mayContinue = false,
-  previous?: Promise<unknown>): Promise<RoundEnd> {
+  previous?: Promise<unknown>, prefetched?: EventRecord[]): Promise<RoundEnd> {
   const settings = JSON.parse(record.settings) as SubscriptionSettings;
   const now = deps.clock.now().getTime();
   const finishing = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>) => {
@@ -102,7 +105,8 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
   // Read beside the grant check rather than after it: one round trip fewer before the send
   // (unused by a handshake, under review, or when the grant is dead).
   // One event more than a notification carries: whether more wait after it (see above).
-  const upcoming = deps.store.subscriptions.eventsWithFocusAfter(record.id, record.lastDelivered, settings.maxCount + 1);
+  const upcoming = prefetched ? Promise.resolve(prefetched.slice(0, settings.maxCount + 1))
+    : deps.store.subscriptions.eventsWithFocusAfter(record.id, record.lastDelivered, settings.maxCount + 1);
   upcoming.catch(() => undefined);
   // Issue 4 (b): the grant as it is now, before every send. Revoked or expired: off at once, nothing sent.
   // Issue 5 c: with it, whose review binds it.

@@ -123,7 +123,7 @@ export class Matcher {
     const now = this.deps.clock.now().getTime();
     let recorded: { subscriptionId: string }[];
     const { store, recordClaiming } = this.deps;
-    const record = (claim: EventClaim | undefined) => store.subscriptions.recordEventsClaiming(MATCHER_NAME, from, to, events, now, claim);
+    const record = async (claim: EventClaim | undefined) => withFocus(await store.subscriptions.recordEventsClaiming(MATCHER_NAME, from, to, events, now, claim), changes);
     try {
       recorded = (await (recordClaiming && events.length > 0 ? recordClaiming(unique(events.map((e) => e.subscriptionId)), record) : record(undefined))).events;
     } catch (error) {
@@ -142,3 +142,17 @@ export class Matcher {
 }
 
 const unique = (values: string[]) => [...new Set(values)];
+
+/**
+ * The recorded events with their focus version as the batch read it (the version the change wrote,
+ * a deletion's tombstone included) — what a round would read for them — where the batch brought
+ * the versions: a round started on them needs no read (SubscriptionEngine.recordClaiming).
+ */
+function withFocus(recorded: Recorded, changes: readonly Change[]): Recorded {
+  const byVersion = new Map(changes.map((c) => [`${c.resourceType}/${c.id}/${c.versionId}`, c]));
+  const events = recorded.events.map((event) => {
+    const focus = byVersion.get(`${event.focusType}/${event.focusId}/${event.focusVersion}`)?.versions?.current;
+    return focus ? { ...event, focus: { lastUpdated: focus.lastUpdated, deleted: focus.deleted, json: focus.json } } : event;
+  });
+  return { ...recorded, events };
+}

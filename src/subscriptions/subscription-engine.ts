@@ -275,7 +275,7 @@ export class SubscriptionEngine {
       const ids = this.running ? idle.slice(0, Math.max(0, free)) : [];
       if (ids.length < idle.length) this.starved = true;
       const recorded = await record(ids.length > 0 ? { ids, leaseUntil: leaseUntil(this.deps.clock.now().getTime(), this.options) } : undefined);
-      for (const claimed of recorded.claimed) this.startRounds(claimed);
+      for (const claimed of recorded.claimed) this.startRounds(claimed, upcomingOf(claimed, recorded.events));
       this.recorded(recorded.events, new Set(ids));
       return recorded;
     });
@@ -350,10 +350,10 @@ export class SubscriptionEngine {
     });
   }
 
-  /** Runs a leased subscription's rounds in the background (a slow endpoint blocks nobody). */
-  private startRounds(record: SubscriptionRecord): void {
+  /** Runs a leased subscription's rounds in the background (a slow endpoint blocks nobody); `upcoming`: deliverRound. */
+  private startRounds(record: SubscriptionRecord, upcoming?: EventRecord[]): void {
     this.inFlightIds.add(record.id);
-    const round = this.roundsOf(record)
+    const round = this.roundsOf(record, upcoming)
       .catch((error: unknown) => {
         this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed');
         return { cutShort: true, lastDelivered: record.lastDelivered };
@@ -380,14 +380,14 @@ export class SubscriptionEngine {
    * the last round's bookkeeping is done, with the last event number delivered and whether the
    * rounds were cut short (events may wait).
    */
-  private async roundsOf(claimed: SubscriptionRecord): Promise<{ cutShort: boolean; lastDelivered: number }> {
+  private async roundsOf(claimed: SubscriptionRecord, upcoming?: EventRecord[]): Promise<{ cutShort: boolean; lastDelivered: number }> {
     let record: SubscriptionRecord | undefined = claimed;
     let finishing: Promise<SubscriptionRecord | undefined> | undefined;
     let lastDelivered = claimed.lastDelivered;
     try {
       let round = 1;
       for (; record !== undefined; round++) {
-        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing);
+        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing, round === 1 ? upcoming : undefined);
         ({ next: record, finishing } = end);
         lastDelivered = Math.max(lastDelivered, end.lastDelivered);
         // Stopped while a round kept the lease: hand it back, due now, for the next start.
@@ -430,6 +430,16 @@ export class SubscriptionEngine {
       if (this.running) await wake.wait(delay());
     }
   }
+}
+
+/**
+ * A subscription the record just leased, and its events of that record: when they are all it has
+ * undelivered and each comes with its focus version, they are what its first round would read.
+ */
+function upcomingOf(claimed: SubscriptionRecord, events: readonly EventRecord[]): EventRecord[] | undefined {
+  const own = events.filter((e) => e.subscriptionId === claimed.id);
+  if (own.length === 0 || own.some((e) => e.focus === undefined)) return undefined;
+  return claimed.lastDelivered === claimed.eventsSinceStart - own.length ? own : undefined;
 }
 
 export function createSubscriptionEngine(deps: EngineDeps): SubscriptionEngine {

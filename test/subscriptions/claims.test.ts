@@ -18,6 +18,7 @@ for (const engineName of testEngines()) {
     let endpoint = '';
     let engine: SubscriptionEngine;
     let claims = 0;
+    let reads = 0;
 
     before(async () => {
       endpoint = await receiver.start();
@@ -25,6 +26,11 @@ for (const engineName of testEngines()) {
       store().subscriptions.claimDue = (...args) => {
         claims++;
         return claimDue(...args);
+      };
+      const eventsWithFocusAfter = store().subscriptions.eventsWithFocusAfter.bind(store().subscriptions);
+      store().subscriptions.eventsWithFocusAfter = (...args) => {
+        reads++;
+        return eventsWithFocusAfter(...args);
       };
       // Polling once a minute: every claim below is one a wake-up asked for.
       engine = newEngine(store(), { pollMs: 60_000 });
@@ -50,6 +56,22 @@ for (const engineName of testEngines()) {
       receiver.holdMs = 0;
       await receiver.until(() => receiver.events().length >= 4, 5000);
       assert.deepEqual(receiver.events(), [1, 2, 3, 4]);
+    });
+
+    it('an event for an idle subscription goes out with no claim and no read: the record leased it and handed its round the event and focus', async () => {
+      const fullResource = { _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: 'full-resource' }] } };
+      const id = await subscribe(engine, subscription(endpoint, 'Condition?patient=Patient/idle', fullResource));
+      await receiver.until(() => receiver.received.some((r) => r.type === 'handshake' && r.bundle.entry[0]!.resource!.parameter!
+        .some((p) => p.valueReference?.reference?.endsWith(id))), 5000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [claimsBefore, readsBefore, received] = [claims, reads, receiver.received.length];
+      await write(store(), condition('idle-1', 'idle', 'problem-list-item', { note: [{ text: 'as written' }] }), engine);
+      await receiver.until(() => receiver.received.length > received && receiver.received.at(-1)!.type === 'event-notification', 5000);
+      assert.equal(claims, claimsBefore, 'no claim statement');
+      assert.equal(reads, readsBefore, 'no read of the events');
+      const sent = receiver.received.at(-1)!.bundle.entry.find((e) => e.resource?.resourceType === 'Condition')?.resource as { id: string; note: { text: string }[] } | undefined;
+      assert.equal(sent?.id, 'idle-1');
+      assert.equal(sent?.note[0]?.text, 'as written', 'the focus as stored');
     });
   });
 }
