@@ -60,6 +60,8 @@ export interface RoundEnd {
   finishing?: Promise<SubscriptionRecord | undefined>;
   /** The last event number delivered once the round's bookkeeping commits (that before it when it sent none). */
   lastDelivered: number;
+  /** The next round's events, when the bookkeeping that kept the lease read them (`prefetched` of the next round). */
+  upcoming?: EventRecord[];
 }
 
 /**
@@ -85,8 +87,10 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
     await previous;
     return deps.store.subscriptions.finishDelivery(record.id, { ...outcome, claimedStatus: record.status, now: deps.clock.now().getTime() });
   };
-  const finish = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>): Promise<RoundEnd> =>
-    ({ next: await finishing(outcome), lastDelivered: outcome.lastDelivered });
+  const finish = async (outcome: Omit<DeliveryOutcome, 'claimedStatus' | 'now'>): Promise<RoundEnd> => {
+    const next = await finishing(outcome);
+    return { next, lastDelivered: outcome.lastDelivered, ...(next?.upcoming?.length ? { upcoming: next.upcoming } : {}) };
+  };
   const heartbeatAfter = (sentAt: number | null) => (settings.heartbeatSeconds !== null && sentAt !== null ? sentAt + settings.heartbeatSeconds * 1000 : null);
 
   // R5 Subscription.end: "the time for the server to turn the subscription off".
@@ -199,9 +203,11 @@ export async function deliverRound(deps: RoundDeps, record: SubscriptionRecord, 
     const delivered: Omit<DeliveryOutcome, 'claimedStatus' | 'now'> = { status: 'active', error: keptNote, failingSince: null, failures: 0,
       lastDelivered: lastEvent ?? record.lastDelivered, lastSentAt: sentAt, nextAttemptAt: nextLook(heartbeatAfter(sentAt), waiting, sentAt), continueIfPending: true,
       attempt, ...(lastEvent !== null ? { delivered: { at: sentAt, after: record.lastDelivered } } : {}),
-      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options) } : {}), ...(disclosure ? { disclosure } : {}) };
+      ...(mayContinue ? { keepLeaseUntil: leaseUntil(sentAt, deps.options), upcoming: settings.maxCount + 1 } : {}), ...(disclosure ? { disclosure } : {}) };
     if (mayContinue && morePending && lastEvent !== null) {
-      const committing = finishing(delivered);
+      // The next round starts now and reads its own events: none are read with this bookkeeping.
+      const { upcoming: _readByTheNextRound, ...bookkeeping } = delivered;
+      const committing = finishing(bookkeeping);
       committing.catch(() => undefined); // surfaces in the next round's bookkeeping, which waits for it
       return { next: { ...record, status: 'active', error: keptNote, failingSince: null, failures: 0, lastDelivered: lastEvent, lastSentAt: sentAt,
         eventsSinceStart: Math.max(record.eventsSinceStart, lastEvent + 1) }, finishing: committing, lastDelivered: lastEvent };

@@ -386,9 +386,10 @@ export class SubscriptionEngine {
     let lastDelivered = claimed.lastDelivered;
     try {
       let round = 1;
+      let prefetched = upcoming;
       for (; record !== undefined; round++) {
-        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing, round === 1 ? upcoming : undefined);
-        ({ next: record, finishing } = end);
+        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing, prefetched);
+        ({ next: record, finishing, upcoming: prefetched } = end);
         lastDelivered = Math.max(lastDelivered, end.lastDelivered);
         // Stopped while a round kept the lease: hand it back, due now, for the next start.
         if (record !== undefined && !this.running) {

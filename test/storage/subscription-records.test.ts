@@ -204,6 +204,24 @@ for (const engine of testEngines()) {
       assert.deepEqual((await records().eventsBetween('md', 1, 3)).map((e) => e.deliveredAt), [null, 106100, 106100]);
     });
 
+    it('a round that keeps the lease gets, on PostgreSQL, the next round\'s events with their focus from the same statement', async () => {
+      await records().insertSubscription(subscription('nx', { topicUrl: 'http://t/upcoming', patientKey: 'pu', now: 112000 }));
+      await write(store(), { resourceType: 'Condition', id: 'up-2', subject: { reference: 'Patient/pu' } } as Resource & { id: string });
+      await records().recordEvents('mu', '', 'u1', [event('nx', 'up-1'), event('nx', 'up-2'), event('nx', 'up-3')], 112000);
+      const [ours] = (await records().claimDue(112100, 200000, 100)).filter((s) => s.id === 'nx');
+      assert.ok(ours);
+      const outcome = { status: 'active' as const, error: null, failingSince: null, failures: 0, lastSentAt: 112200, nextAttemptAt: null,
+        continueIfPending: true, claimedStatus: ours.status, now: 112200, keepLeaseUntil: 200100, lastDelivered: 1, delivered: { at: 112200, after: 0 } };
+      const kept = await records().finishDelivery('nx', { ...outcome, upcoming: 1 });
+      assert.equal(kept?.leasedUntil, 200100);
+      if (engine === 'postgres') {
+        assert.deepEqual(kept?.upcoming?.map((e) => e.focusId), ['up-2'], 'the next one, as many as asked');
+        assert.equal(JSON.parse(kept!.upcoming![0]!.focus!.json!).subject.reference, 'Patient/pu');
+      } else assert.equal(kept?.upcoming, undefined, 'SQLite reads in-process: none');
+      const next = await records().finishDelivery('nx', { ...outcome, lastDelivered: 3, delivered: { at: 112300, after: 1 }, now: 112300, upcoming: 5 });
+      assert.equal(next, undefined, 'nothing pending: released, nothing read');
+    });
+
     it('the catalog: every subscription not off, as of a version that inserts, updates, restarts and deletes move — and the change log names', async () => {
       const versionOf = async () => (await records().catalog()).version;
       const changeLogVersion = async () => (await store().readChanges(null, 1)).catalogVersion;

@@ -113,6 +113,13 @@ export interface DeliveryOutcome {
    * of two (a round trip and an fsync on PostgreSQL).
    */
   keepLeaseUntil?: number;
+  /**
+   * With the lease kept: up to this many of the events after the delivered ones, with their focus
+   * (as eventsWithFocusAfter), read in the same statement for the next round — on PostgreSQL, where
+   * a read is a round trip; SQLite reads none (the next round reads in-process). A prefix of what is
+   * pending, possibly empty: the next round reads itself when it got none.
+   */
+  upcoming?: number;
   /** The disclosure log's record of what the round sent (issue 5), written in the same transaction. */
   disclosure?: DisclosureRecord;
 }
@@ -176,9 +183,10 @@ export interface SubscriptionRecords {
   eventsBetween(id: string, since: number, until: number): Promise<EventRecord[]>;
   /**
    * Ends a delivery round: records its outcome and releases the lease — or keeps it (see
-   * `keepLeaseUntil`) and returns the subscription as a claim would, for the next round.
+   * `keepLeaseUntil`) and returns the subscription as a claim would, for the next round (with
+   * `upcoming` events when asked, see DeliveryOutcome.upcoming).
    */
-  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<SubscriptionRecord | undefined>;
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<(SubscriptionRecord & { upcoming?: EventRecord[] }) | undefined>;
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   attemptsOf(id: string, limit: number): Promise<DeliveryAttempt[]>;
   /** Subscriptions not off that belong to a grant (to one of `grantIds` when given): the grant sweep judges each grant once. */

@@ -2,7 +2,8 @@ import { join, raw, sql, type Sql } from '../sql/sql-fragment.js';
 import type { RecordDb } from '../auth/record-db.js';
 import { insertDisclosures } from '../consent/consent-sql.js';
 import { recordEventsSql } from './record-events-sql.js';
-import type { DeliveryAttempt, SubscriptionRecords } from './subscription-records.js';
+import type { Row } from '../sql/sql-executor.js';
+import type { DeliveryAttempt, EventRecord, SubscriptionRecords } from './subscription-records.js';
 import { attemptOf, eventOf, num, subscriptionOf, textOrNull } from './subscription-rows.js';
 
 /** Prefix of the PostgreSQL application_name that marks a store instance's connections. */
@@ -122,15 +123,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
 
     eventsAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT * FROM subscription_events
       WHERE subscription_id = ${id} AND event_number > ${afterNumber} ORDER BY event_number LIMIT ${limit}`)).map(eventOf),
-    eventsWithFocusAfter: async (id, afterNumber, limit) => (await db.read.query(sql`SELECT e.*, v.last_updated AS focus_last_updated,
-        v.deleted AS focus_deleted, v.content AS focus_content, v.version_id AS focus_found
-      FROM subscription_events e LEFT JOIN resource_versions v
-        ON v.resource_type = e.focus_type AND v.id = e.focus_id AND v.version_id = e.focus_version
-      WHERE e.subscription_id = ${id} AND e.event_number > ${afterNumber} ORDER BY e.event_number LIMIT ${limit}`)).map((r) => ({
-        ...eventOf(r),
-        focus: r.focus_found === null || r.focus_found === undefined ? null
-          : { lastUpdated: num(r.focus_last_updated), deleted: Number(r.focus_deleted) === 1, json: textOrNull(r.focus_content) },
-      })),
+    eventsWithFocusAfter: async (id, afterNumber, limit) => (await db.read.query(eventsWithFocus(sql`${id}`, sql`${afterNumber}`, limit))).map(eventWithFocusOf),
     eventsBetween: async (id, since, until) => (await db.read.query(sql`SELECT * FROM subscription_events
       WHERE subscription_id = ${id} AND event_number >= ${since} AND event_number <= ${until} ORDER BY event_number`)).map(eventOf),
 
@@ -158,9 +151,14 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
         leased_until = CASE WHEN ${keep ? 1 : 0} = 1 AND ${pending} THEN CAST(${o.keepLeaseUntil ?? null} AS BIGINT) ELSE NULL END,
         leased_by = CASE WHEN ${keep ? 1 : 0} = 1 AND ${pending} THEN ${owner} ELSE NULL END, updated_at = ${o.now}
         WHERE id = ${id} RETURNING *`;
-      const rows = await allAtOnce([...before, outcome]);
+      // PostgreSQL: with the lease kept, the next round's events in the same statement (DeliveryOutcome.upcoming).
+      const withUpcoming = engine === 'postgres' && keep && o.upcoming !== undefined;
+      const rows = await allAtOnce(withUpcoming ? [...before, outcome, sql`SELECT k.*, up.* FROM ${raw(`w${before.length}`)} k
+        LEFT JOIN LATERAL (${eventsWithFocus(raw('k.id'), raw('k.last_delivered'), o.upcoming!)}) up ON k.leased_by = ${owner}`] : [...before, outcome]);
       // Still ours only when the lease was kept; released, the next round is the next claim's.
-      return rows[0] && rows[0].leased_by === owner ? subscriptionOf(rows[0]) : undefined;
+      if (!rows[0] || rows[0].leased_by !== owner) return undefined;
+      const kept = subscriptionOf(rows[0]);
+      return withUpcoming ? { ...kept, upcoming: rows.filter((r) => r.event_number !== null && r.event_number !== undefined).map(eventWithFocusOf) } : kept;
     },
 
     recordAttempt: async (a) => {
@@ -199,6 +197,22 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       const attempts = await tx.query(sql`DELETE FROM subscription_delivery_attempts WHERE attempted_at < ${before} RETURNING 1 AS gone`);
       return events.length + attempts.length;
     }),
+  };
+}
+
+/** A subscription's events after a number, each with its focus version (LEFT JOIN: null when not stored). */
+function eventsWithFocus(id: Sql, afterNumber: Sql, limit: number): Sql {
+  return sql`SELECT e.*, v.last_updated AS focus_last_updated, v.deleted AS focus_deleted, v.content AS focus_content, v.version_id AS focus_found
+    FROM subscription_events e LEFT JOIN resource_versions v
+      ON v.resource_type = e.focus_type AND v.id = e.focus_id AND v.version_id = e.focus_version
+    WHERE e.subscription_id = ${id} AND e.event_number > ${afterNumber} ORDER BY e.event_number LIMIT ${limit}`;
+}
+
+function eventWithFocusOf(r: Row): EventRecord {
+  return {
+    ...eventOf(r),
+    focus: r.focus_found === null || r.focus_found === undefined ? null
+      : { lastUpdated: num(r.focus_last_updated), deleted: Number(r.focus_deleted) === 1, json: textOrNull(r.focus_content) },
   };
 }
 
