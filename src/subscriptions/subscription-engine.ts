@@ -4,12 +4,13 @@ import {
   issue, notFound, OperationOutcomeError, topicToBasic, TopicRegistry, validateSubscription as checkSubscription,
   type OperationOutcomeIssue, type PayloadContent, type Resource, type SubscriptionSettings, type TopicDefinition,
 } from '../model/index.js';
-import type { EventClaim, EventRecord, Store, SubscriptionRecord } from '../storage/index.js';
+import type { Store } from '../storage/index.js';
 import { authorizeSubscription } from './authorize-subscription.js';
 import { CrossProcessWake } from './cross-process-wake.js';
-import { deliverRound, leaseUntil, type RoundDeps } from './deliver-round.js';
+import type { RoundDeps } from './deliver-round.js';
+import { DeliveryWorkers } from './delivery-workers.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine-options.js';
-import { Matcher, type Recorded } from './matcher.js';
+import { Matcher } from './matcher.js';
 import { restHookSender, type RestHookSender } from './rest-hook-sender.js';
 import { eventsBundle, statusBundle } from './status-bundles.js';
 import type { NotificationSigner } from './sign-notification.js';
@@ -18,8 +19,6 @@ import { turnOffDeadGrants } from './turn-off-dead-grants.js';
 import { WakeSignal } from './wake-signal.js';
 import type { OnDisclosed } from './disclosed-notification.js';
 
-/** Rounds one claim may run back to back while events keep coming, before the subscription is released to the queue. */
-const ROUNDS_PER_CLAIM = 100;
 /**
  * Changes held back behind an older transaction (PostgreSQL) are looked for again after 2 ms,
  * doubling to 50 ms at most: the transaction that holds them may commit without announcing it (a
@@ -74,21 +73,10 @@ export class SubscriptionEngine {
   private readonly matchWake = new WakeSignal();
   private readonly deliverWake = new WakeSignal();
   private readonly otherProcesses: CrossProcessWake;
-  private readonly inFlight = new Set<Promise<void>>();
   /** Work that is not a delivery round (grant sweeps) but must end before the store closes. */
   private readonly background = new Set<Promise<void>>();
-  /** Subscriptions with a round in flight here, and those woken meanwhile (woken again once it ends). */
-  private readonly inFlightIds = new Set<string>();
-  private readonly wokenInFlight = new Set<string>();
-  /**
-   * Subscriptions with a round in flight here that got events meanwhile, with the last such event's
-   * number: its end claims unless its rounds delivered that far (startRounds).
-   */
-  private readonly recordedInFlight = new Map<string, number>();
-  /** More subscriptions were due than slots were free: every round's end claims until a claim finds fewer. */
-  private starved = false;
-  /** The claims in progress here (claimDue, a record that leases): one at a time (see claimExclusively). */
-  private claiming: Promise<unknown> = Promise.resolve();
+  /** The leased subscriptions of this process and their rounds. */
+  private readonly workers: DeliveryWorkers;
   private running = false;
   private loops: Promise<void>[] = [];
   private lastPrune = 0;
@@ -96,8 +84,6 @@ export class SubscriptionEngine {
   /** 0, or how soon the matcher looks again for changes held back (doubling while they are). */
   private heldBackRetryMs = 0;
   private readonly matcher: Matcher;
-  /** What every delivery round needs, assembled once. */
-  private readonly roundDeps: RoundDeps;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -107,13 +93,15 @@ export class SubscriptionEngine {
     this.otherProcesses = new CrossProcessWake(deps.store.signals, deps.log, () => this.matchWake.wake());
     if (deps.metrics) deps.metrics.subscriptionBacklog.source = () => deps.store.subscriptions.backlog();
     this.sockets = new WebsocketHub(() => deps.clock.now().getTime());
-    // Delivery is woken by each recorded batch, not at the end of the matcher's pass.
-    this.roundDeps = { store: deps.store, topics: this.topics, clock: deps.clock, log: deps.log, send: this.send, sockets: this.sockets, options: this.options,
+    const rounds: RoundDeps = { store: deps.store, topics: this.topics, clock: deps.clock, log: deps.log, send: this.send, sockets: this.sockets, options: this.options,
       standings: new SubscriptionStandings(deps.store.auth, this.options.grantTrustMs),
       ...(deps.sign ? { sign: deps.sign } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.random ? { random: deps.random } : {}),
       ...(deps.onDisclosed ? { onDisclosed: deps.onDisclosed } : {}) };
+    this.workers = new DeliveryWorkers({ store: deps.store, log: deps.log, now: () => deps.clock.now().getTime(), options: this.options, rounds,
+      running: () => this.running, wantClaim: () => this.deliverWake.wake(), wake: (id) => this.wake(id) });
+    // Delivery starts from each recorded batch (its record leases), not at the end of the matcher's pass.
     this.matcher = new Matcher({ store: deps.store, topics: this.topics, settings: this.settings, clock: deps.clock, log: deps.log,
-      fhirBase: this.options.fhirBase, recordClaiming: (ids, record) => this.recordClaiming(ids, record),
+      fhirBase: this.options.fhirBase, recordClaiming: (ids, record) => this.workers.recordClaiming(ids, record),
       ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   }
 
@@ -197,7 +185,7 @@ export class SubscriptionEngine {
 
   /** A round for this subscription now (a websocket bound to it); one in flight is followed by another. */
   async wake(id: string): Promise<void> {
-    if (this.inFlightIds.has(id)) this.wokenInFlight.add(id);
+    this.workers.woken(id);
     await this.deps.store.subscriptions.wakeSubscription(id, this.deps.clock.now().getTime());
     this.deliverWake.wake();
   }
@@ -247,51 +235,6 @@ export class SubscriptionEngine {
     void sweep.finally(() => this.background.delete(sweep));
   }
 
-  /**
-   * New events (`offered`: the subscriptions the record tried to lease). A claim only for a
-   * subscription that is neither in a round here — that round continues while events are pending,
-   * and its end claims if these came too late for it (startRounds) — nor offered to the record's
-   * lease, which took it if a claim would have. Saves a claim statement that finds nothing (a
-   * round trip on PostgreSQL) per recorded batch.
-   */
-  private recorded(events: readonly EventRecord[], offered: ReadonlySet<string>): void {
-    let claim = false;
-    for (const { subscriptionId: id, eventNumber } of events) {
-      if (this.inFlightIds.has(id)) this.recordedInFlight.set(id, Math.max(eventNumber, this.recordedInFlight.get(id) ?? 0));
-      else if (!offered.has(id)) claim = true;
-    }
-    if (claim) this.deliverWake.wake();
-  }
-
-  /**
-   * The matcher's record leases, in the same statement, the subscriptions that get events and have
-   * no round here (up to the free slots), and their rounds start at once: no claim statement and
-   * no wake-up between the record and the send (a round trip each on PostgreSQL).
-   */
-  private recordClaiming(subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<Recorded>): Promise<Recorded> {
-    return this.claimExclusively(async () => {
-      const free = this.options.concurrency - this.inFlight.size;
-      const idle = subscriptionIds.filter((id) => !this.inFlightIds.has(id));
-      const ids = this.running ? idle.slice(0, Math.max(0, free)) : [];
-      if (ids.length < idle.length) this.starved = true;
-      const recorded = await record(ids.length > 0 ? { ids, leaseUntil: leaseUntil(this.deps.clock.now().getTime(), this.options) } : undefined);
-      for (const claimed of recorded.claimed) this.startRounds(claimed, upcomingOf(claimed, recorded.events));
-      this.recorded(recorded.events, new Set(ids));
-      return recorded;
-    });
-  }
-
-  /**
-   * Claims here run one after another, each starting its rounds before the next begins: a record
-   * that leases tells its leases from others' by their values (recordEventsClaiming), which holds
-   * only if no claimDue of this process could have set the same ones in between.
-   */
-  private claimExclusively<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.claiming.then(work, work);
-    this.claiming = run.catch(() => undefined);
-    return run;
-  }
-
   /** Call after any commit: the matcher looks at the change log at once instead of at its next poll. */
   notifyCommitted(): void {
     this.matchWake.wake();
@@ -317,7 +260,7 @@ export class SubscriptionEngine {
     this.deliverWake.wake();
     await this.otherProcesses.stop();
     await Promise.all(this.loops);
-    await Promise.allSettled([...this.inFlight, ...this.background]);
+    await Promise.allSettled([this.workers.settled(), ...this.background]);
   }
 
   /** Resolves once the started engine hears other processes' commits (at once on SQLite). */
@@ -339,72 +282,7 @@ export class SubscriptionEngine {
   async deliverOnce(): Promise<void> {
     await this.pruneIfDue();
     await this.sweepGrantsIfDue();
-    await this.claimExclusively(async () => {
-      const free = this.options.concurrency - this.inFlight.size;
-      if (free <= 0) return;
-      const now = this.deps.clock.now().getTime();
-      const claimed = await this.deps.store.subscriptions.claimDue(now, leaseUntil(now, this.options), free);
-      // As many as there was room for: more may be due.
-      this.starved = claimed.length === free;
-      for (const record of claimed) this.startRounds(record);
-    });
-  }
-
-  /** Runs a leased subscription's rounds in the background (a slow endpoint blocks nobody); `upcoming`: deliverRound. */
-  private startRounds(record: SubscriptionRecord, upcoming?: EventRecord[]): void {
-    this.inFlightIds.add(record.id);
-    const round = this.roundsOf(record, upcoming)
-      .catch((error: unknown) => {
-        this.deps.log.error({ err: error, subscription: record.id }, 'delivery round failed');
-        return { cutShort: true, lastDelivered: record.lastDelivered };
-      })
-      .then(async (ended) => {
-        this.inFlight.delete(round);
-        this.inFlightIds.delete(record.id);
-        // A socket bound while the round ran: its finish may have put the next round off; bring it back.
-        if (this.wokenInFlight.delete(record.id)) await this.wake(record.id).catch(() => undefined);
-        // A claim when this subscription may be due with no round (events recorded while it ran that
-        // its rounds did not deliver — too late for the last one's look —, its rounds cut short) or
-        // others wait for the slot it frees.
-        const recordedMeanwhile = this.recordedInFlight.get(record.id) ?? 0;
-        this.recordedInFlight.delete(record.id);
-        if (recordedMeanwhile > ended.lastDelivered || ended.cutShort || this.starved) this.deliverWake.wake();
-      });
-    this.inFlight.add(round);
-  }
-
-  /**
-   * A claimed subscription's rounds: while events are pending after a delivered round, the next
-   * follows at once under the same lease (up to ROUNDS_PER_CLAIM, then others get their turn) —
-   * with a backlog, before the previous round's bookkeeping committed (deliverRound). Resolves once
-   * the last round's bookkeeping is done, with the last event number delivered and whether the
-   * rounds were cut short (events may wait).
-   */
-  private async roundsOf(claimed: SubscriptionRecord, upcoming?: EventRecord[]): Promise<{ cutShort: boolean; lastDelivered: number }> {
-    let record: SubscriptionRecord | undefined = claimed;
-    let finishing: Promise<SubscriptionRecord | undefined> | undefined;
-    let lastDelivered = claimed.lastDelivered;
-    try {
-      let round = 1;
-      let prefetched = upcoming;
-      for (; record !== undefined; round++) {
-        const end = await deliverRound(this.roundDeps, record, this.running && round < ROUNDS_PER_CLAIM, finishing, prefetched);
-        ({ next: record, finishing, upcoming: prefetched } = end);
-        lastDelivered = Math.max(lastDelivered, end.lastDelivered);
-        // Stopped while a round kept the lease: hand it back, due now, for the next start.
-        if (record !== undefined && !this.running) {
-          await finishing;
-          await this.deps.store.subscriptions.releaseLease(record.id);
-          return { cutShort: false, lastDelivered };
-        }
-      }
-      // Cut short with events perhaps pending: released due, for the next claim.
-      return { cutShort: round > ROUNDS_PER_CLAIM, lastDelivered };
-    } finally {
-      // A round that failed before its own bookkeeping leaves its predecessor's in flight: waited for
-      // (its failure is logged here; the lease then runs out and the round is taken again).
-      await finishing?.catch((error: unknown) => this.deps.log.error({ err: error, subscription: claimed.id }, 'recording a delivery failed'));
-    }
+    await this.workers.claimDue();
   }
 
   private async pruneIfDue(): Promise<void> {
@@ -431,16 +309,6 @@ export class SubscriptionEngine {
       if (this.running) await wake.wait(delay());
     }
   }
-}
-
-/**
- * A subscription the record just leased, and its events of that record: when they are all it has
- * undelivered and each comes with its focus version, they are what its first round would read.
- */
-function upcomingOf(claimed: SubscriptionRecord, events: readonly EventRecord[]): EventRecord[] | undefined {
-  const own = events.filter((e) => e.subscriptionId === claimed.id);
-  if (own.length === 0 || own.some((e) => e.focus === undefined)) return undefined;
-  return claimed.lastDelivered === claimed.eventsSinceStart - own.length ? own : undefined;
 }
 
 export function createSubscriptionEngine(deps: EngineDeps): SubscriptionEngine {
