@@ -1,8 +1,7 @@
 import type { Logger } from '../base/index.js';
-import type { EventClaim, EventRecord, Store, SubscriptionRecord } from '../storage/index.js';
+import type { EventClaim, EventRecord, RecordedEvents, Store, SubscriptionRecord } from '../storage/index.js';
 import { deliverRound, leaseUntil, type RoundDeps } from './deliver-round.js';
 import type { EngineOptions } from './engine-options.js';
-import type { Recorded } from './matcher.js';
 
 /** Rounds one claim may run back to back while events keep coming, before the subscription is released to the queue. */
 const ROUNDS_PER_CLAIM = 100;
@@ -72,7 +71,7 @@ export class DeliveryWorkers {
    * no round here (up to the free slots), and their rounds start at once: no claim statement and
    * no wake-up between the record and the send (a round trip each on PostgreSQL).
    */
-  recordClaiming(subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<Recorded>): Promise<Recorded> {
+  recordClaiming(subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<RecordedEvents>): Promise<RecordedEvents> {
     return this.claimExclusively(async () => {
       const free = this.deps.options.concurrency - this.inFlight.size;
       const idle = subscriptionIds.filter((id) => !this.inFlightIds.has(id));

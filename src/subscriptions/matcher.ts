@@ -1,6 +1,6 @@
 import type { Clock, Logger, Metrics } from '../base/index.js';
 import { topicFires, type TopicRegistry } from '../model/index.js';
-import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type EventClaim, type EventRecord, type NewEvent, type Store, type SubscriptionRecord } from '../storage/index.js';
+import { StorageConflict, SUBSCRIPTIONS_MATCHER, type Change, type EventClaim, type NewEvent, type RecordedEvents, type Store } from '../storage/index.js';
 import { loadChanges } from './load-change.js';
 import { matchBatch, patientsOf, type FiringChange } from './match-batch.js';
 import { SubscriptionCatalog } from './subscription-catalog.js';
@@ -30,15 +30,10 @@ export interface MatcherDeps {
   /**
    * Delivery's hand in the record: given the subscriptions that get events, runs `record` with
    * those this process may lease in the same statement, and starts the rounds of those it leased
-   * (subscription-engine.ts), as soon as the batch is recorded: delivery need not wait for the
+   * (delivery-workers.ts), as soon as the batch is recorded: delivery need not wait for the
    * pass to end. Without it nothing is leased here.
    */
-  recordClaiming?: (subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<Recorded>) => Promise<Recorded>;
-}
-
-export interface Recorded {
-  events: EventRecord[];
-  claimed: SubscriptionRecord[];
+  recordClaiming?: (subscriptionIds: string[], record: (claim: EventClaim | undefined) => Promise<RecordedEvents>) => Promise<RecordedEvents>;
 }
 
 /** The cursor's name; the review gate compares changes with it (storage/review). */
@@ -148,7 +143,7 @@ const unique = (values: string[]) => [...new Set(values)];
  * a deletion's tombstone included) — what a round would read for them — where the batch brought
  * the versions: a round started on them needs no read (SubscriptionEngine.recordClaiming).
  */
-function withFocus(recorded: Recorded, changes: readonly Change[]): Recorded {
+function withFocus(recorded: RecordedEvents, changes: readonly Change[]): RecordedEvents {
   const byVersion = new Map(changes.map((c) => [`${c.resourceType}/${c.id}/${c.versionId}`, c]));
   const events = recorded.events.map((event) => {
     const focus = byVersion.get(`${event.focusType}/${event.focusId}/${event.focusVersion}`)?.versions?.current;

@@ -2,7 +2,7 @@ import { join, sql, type Sql } from '../sql/sql-fragment.js';
 import type { RecordDb } from '../auth/record-db.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
 import { StorageConflict } from '../storage-errors.js';
-import type { EventClaim, EventRecord, NewEvent, SubscriptionRecord } from './subscription-records.js';
+import type { EventClaim, EventRecord, NewEvent, RecordedEvents, SubscriptionRecord } from './subscription-records.js';
 import { subscriptionOf } from './subscription-rows.js';
 
 /**
@@ -18,16 +18,12 @@ import { subscriptionOf } from './subscription-rows.js';
  * a network round trip costs more than the work. SQLite: one transaction of small statements,
  * in-process and group-committed with the writes.
  */
-export type RecordEvents = (matcher: string, from: string, to: string, events: NewEvent[], now: number,
-  claim?: EventClaim) => Promise<{ events: EventRecord[]; claimed: SubscriptionRecord[] }>;
+export type RecordEvents = (matcher: string, from: string, to: string, events: NewEvent[], now: number, claim?: EventClaim) => Promise<RecordedEvents>;
 
-/**
- * How this process leases a subscription (subscription-sql.ts): its `owner` name, and when a
- * lease held by someone else is free although unexpired (`holderGone`: its process is gone).
- */
+/** How this process leases a subscription (subscription-sql.ts): its `owner` name, and when a lease is free to take. */
 export interface Leasing {
   owner: string;
-  holderGone: Sql;
+  leaseFree: (now: number) => Sql;
 }
 
 export function recordEventsSql(db: RecordDb, engine: 'sqlite' | 'postgres', leasing: Leasing): RecordEvents {
@@ -66,7 +62,7 @@ function takeLease(leasing: Leasing, claim: EventClaim | undefined, now: number)
   const ids = join(claim.ids.map((id) => sql`${id}`), ', ');
   const claimable = sql`id IN (${ids}) AND status <> 'off'
     AND ((status = 'active' AND failures = 0) OR next_attempt_at <= ${now})
-    AND (leased_until IS NULL OR leased_until < ${now} OR ${leasing.holderGone})`;
+    AND ${leasing.leaseFree(now)}`;
   return sql`, leased_until = CASE WHEN ${claimable} THEN CAST(${claim.leaseUntil} AS BIGINT) ELSE leased_until END,
     leased_by = CASE WHEN ${claimable} THEN ${leasing.owner} ELSE leased_by END`;
 }

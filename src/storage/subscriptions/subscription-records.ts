@@ -7,6 +7,12 @@ import type { DisclosureRecord } from '../consent/consent-records.js';
  */
 export type SubscriptionState = 'requested' | 'active' | 'error' | 'off';
 
+/** What a matcher's record numbered, and the subscriptions it leased (recordEventsClaiming). */
+export interface RecordedEvents {
+  events: EventRecord[];
+  claimed: SubscriptionRecord[];
+}
+
 /** Which subscriptions a matcher's record may lease for this process, and until when (recordEventsClaiming). */
 export interface EventClaim {
   ids: string[];
@@ -171,7 +177,7 @@ export interface SubscriptionRecords {
    * (claimDue) at the same time, and names only subscriptions with no round in flight here.
    */
   recordEventsClaiming(matcher: string, from: string, to: string, events: NewEvent[], now: number,
-    claim?: EventClaim): Promise<{ events: EventRecord[]; claimed: SubscriptionRecord[] }>;
+    claim?: EventClaim): Promise<RecordedEvents>;
 
   /** Leases up to `limit` subscriptions whose next attempt is due; nobody else gets them until `leaseUntil`. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<SubscriptionRecord[]>;

@@ -24,7 +24,9 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
   const holderGone = engine === 'postgres'
     ? sql`(leased_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = ${LEASE_HOLDER_PREFIX} || leased_by))`
     : sql`(leased_by IS NULL OR leased_by <> ${owner})`;
-  const recordEvents = recordEventsSql(db, engine, { owner, holderGone });
+  // Whoever claims (claimDue, the matcher's record) takes a lease only when this holds.
+  const leaseFree = (now: number) => sql`(leased_until IS NULL OR leased_until < ${now} OR ${holderGone})`;
+  const recordEvents = recordEventsSql(db, engine, { owner, leaseFree });
   // Several writes as one unit: on PostgreSQL one statement (all but the last as data-modifying
   // CTEs, which run exactly once and to completion), on SQLite one group-committed transaction.
   // Returns the rows of the last statement.
@@ -117,7 +119,7 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
 
     // One statement; on PostgreSQL the due rows are locked (others skip them) until it ends.
     claimDue: async (now, leaseUntil, limit) => (await db.once(sql`WITH due AS MATERIALIZED (SELECT id FROM subscriptions
-        WHERE next_attempt_at <= ${now} AND status <> 'off' AND (leased_until IS NULL OR leased_until < ${now} OR ${holderGone})
+        WHERE next_attempt_at <= ${now} AND status <> 'off' AND ${leaseFree(now)}
         ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked})
       UPDATE subscriptions SET leased_until = ${leaseUntil}, leased_by = ${owner} WHERE id IN (SELECT id FROM due) RETURNING *`)).map(subscriptionOf),
 
