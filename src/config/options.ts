@@ -19,6 +19,7 @@ export interface Config {
   maxBundleEntries: number;
   sqliteSynchronous: SqliteSynchronous;
   pgPoolSize: number;
+  pgPreparedStatements: number;
   /** Subscriptions delivered at once by this process; undefined: the engine's default (subscriptions/engine-options.ts). */
   deliveryConcurrency: number | undefined;
   logLevel: string;
@@ -157,6 +158,8 @@ export const OPTIONS: OptionSpec[] = [
     description: 'normal: survives a process crash; full: also survives power loss (slower)', parse: oneOf('sqlite-synchronous', ['normal', 'full'] as const) },
   { key: 'pgPoolSize', flag: '--pg-pool-size', env: 'HANDOVER_PG_POOL_SIZE', valueName: 'n', defaultValue: 10,
     description: 'PostgreSQL connections this process may open (keep their sum over processes under max_connections)', parse: integer('pg-pool-size', 1, 1000) },
+  { key: 'pgPreparedStatements', flag: '--pg-prepared-statements', env: 'HANDOVER_PG_PREPARED_STATEMENTS', valueName: 'n', defaultValue: 200,
+    description: 'statements each PostgreSQL connection keeps prepared (parsed and planned once); 0 behind a pooler in transaction mode (PgBouncer before 1.21)', parse: integer('pg-prepared-statements', 0, 10_000) },
   { key: 'deliveryConcurrency', flag: '--delivery-concurrency', env: 'HANDOVER_DELIVERY_CONCURRENCY', valueName: 'n', defaultValue: undefined,
     derivedNote: '64 on SQLite, 16 on PostgreSQL',
     description: 'subscriptions this process delivers to at once: more lets slow endpoints wait side by side; on PostgreSQL each round\'s statements share the pool', parse: integer('delivery-concurrency', 1, 10_000) },

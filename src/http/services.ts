@@ -37,7 +37,7 @@ export interface Services {
 
 /** Opens the store (not yet migrated) and builds the rest. */
 export function createServices(config: Config, overrides: { clock?: Clock } = {}): Services {
-  const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize });
+  const store = openStore(config.db, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize, preparedStatements: config.pgPreparedStatements });
   const clock = overrides.clock ?? systemClock;
   const log = createLogger(config.logLevel);
   const fhirBase = fhirBaseOf(config);

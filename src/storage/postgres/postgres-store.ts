@@ -11,6 +11,7 @@ import { normalizePostgresError, postgresExecutor } from './postgres-executor.js
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresSignals } from './postgres-signals.js';
 import { postgresTransaction } from './postgres-transaction.js';
+import { DEFAULT_PREPARED_STATEMENTS, namingClient, StatementNames } from './prepared-statements.js';
 import { authRecords, RevocationEpoch } from '../auth/auth-sql.js';
 import type { AuthRecords } from '../auth/auth-records.js';
 import type { RecordDb } from '../auth/record-db.js';
@@ -35,6 +36,15 @@ const POOL_WAIT_MS = 15_000;
 /** Arbitrary, fixed: the advisory lock that serializes migrations across processes. */
 const MIGRATION_LOCK = 7_100_001;
 
+export interface PostgresStoreOptions {
+  /** Connections this process may open. */
+  poolSize?: number;
+  /** How long a statement waits for a free pooled connection before failing busy (ms). */
+  poolWaitMs?: number;
+  /** Statements each connection keeps prepared; 0: none (see prepared-statements.ts). */
+  preparedStatements?: number;
+}
+
 /**
  * The shared engine: many server processes against one PostgreSQL. Reads use the pool directly;
  * a transaction holds one client from BEGIN to COMMIT.
@@ -50,11 +60,16 @@ export class PostgresStore implements Store {
   readonly review: ReviewRecords;
   readonly signals: PostgresSignals;
   private readonly revocations = new RevocationEpoch();
+  /** Which statements go out prepared (prepared-statements.ts); exposed for tests. */
+  readonly statementNames: StatementNames;
 
-  constructor(connectionString: string, poolSize = 10, poolWaitMs = POOL_WAIT_MS) {
+  constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     // Every connection names this store instance: a delivery lease it holds is free once none is left.
     const applicationName = `${LEASE_HOLDER_PREFIX}${randomUUID()}`;
-    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName, connectionTimeoutMillis: poolWaitMs });
+    const { poolSize = 10, poolWaitMs = POOL_WAIT_MS, preparedStatements = DEFAULT_PREPARED_STATEMENTS } = options;
+    this.statementNames = new StatementNames(preparedStatements);
+    this.pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName, connectionTimeoutMillis: poolWaitMs,
+      Client: namingClient(this.statementNames) });
     this.signals = new PostgresSignals(this.pool, connectionString, applicationName);
     this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     this.db = postgresExecutor(this.pool);
