@@ -16,11 +16,22 @@ export async function loadResources(ctx: FhirContext, resources: Resource[], bat
   }
 }
 
-/** The same in a transaction the caller holds: the resources commit with whatever else it writes. */
+/**
+ * The same in a transaction the caller holds: the resources commit with whatever else it writes.
+ * Their current versions are read in one statement first, so that their writes follow one another
+ * and can go out together (PostgreSQL: one statement for a run of creates, postgres-transaction.ts).
+ */
 export async function writeResourcesIn(ctx: FhirContext, tx: StoreTransaction, resources: Resource[]): Promise<void> {
-  for (const resource of resources) {
-    const checked = checkResourceBody(resource, resource.resourceType);
-    const current = await tx.readCurrentForUpdate(checked.resourceType, checked.id!);
-    await storeVersion(ctx, tx, checked, checked.id!, current);
+  const checked = resources.map((resource) => checkResourceBody(resource, resource.resourceType));
+  const keyOf = (type: string, id: string) => `${type}/${id}`;
+  const currents = new Map((await tx.readCurrentsForUpdate(checked.map((r) => ({ resourceType: r.resourceType, id: r.id! }))))
+    .map((version) => [keyOf(version.resourceType, version.id), version]));
+  const written = new Set<string>();
+  for (const resource of checked) {
+    const key = keyOf(resource.resourceType, resource.id!);
+    // A resource given twice is read again after its first write.
+    const current = written.has(key) ? await tx.readCurrentForUpdate(resource.resourceType, resource.id!) : currents.get(key);
+    await storeVersion(ctx, tx, resource, resource.id!, current);
+    written.add(key);
   }
 }

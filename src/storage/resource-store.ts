@@ -63,6 +63,8 @@ export interface StoreReader {
 export interface StoreTransaction extends StoreReader {
   /** readCurrent that also holds the row against concurrent writers until the transaction ends. */
   readCurrentForUpdate(resourceType: string, id: string): Promise<ResourceVersion | undefined>;
+  /** readCurrentForUpdate of several resources in one statement: those that exist, in no particular order. */
+  readCurrentsForUpdate(keys: readonly { resourceType: string; id: string }[]): Promise<ResourceVersion[]>;
   /** Stores a version atomically with its history row and search index. */
   writeVersion(write: VersionWrite): Promise<void>;
   /**

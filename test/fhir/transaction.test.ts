@@ -22,6 +22,11 @@ describeEachEngine('FHIR transaction', (server) => {
   const post = (bundle: unknown, headers: Record<string, string> = {}) => http('POST', server().fhirBase, bundle, headers);
   const count = async (query: string) => (await http('GET', `${server().fhirBase}/${query}${query.includes('?') ? '&' : '?'}_summary=count`)).body.total as number;
   // What the server writes about itself meanwhile (the disclosure log of this suite's own reads: AuditEvents, the app's Device) is left out.
+  // `_since` is inclusive, to the millisecond: a moment after every write made so far (the setup's, an earlier test's).
+  const sinceNow = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return new Date().toISOString();
+  };
   const historySince = async (since: string) => ((await http('GET', `${server().fhirBase}/_history?_since=${encodeURIComponent(since)}&_count=1000`)).body.entry ?? [])
     .filter((e: { fullUrl?: string }) => !/\/(AuditEvent|Device)\//.test(e.fullUrl ?? ''));
 
@@ -173,7 +178,7 @@ describeEachEngine('FHIR transaction', (server) => {
       ['PATCH with a broken Binary', 400, { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: base64('not a patch') }, request: { method: 'PATCH', url: 'Patient/atomic-1' } }],
     ];
     for (const [name, status, entry] of bad) {
-      const since = new Date().toISOString();
+      const since = await sinceNow();
       const response = await post(transaction([
         { fullUrl: 'urn:uuid:2d5f5d0e-1111-4aaa-8bbb-000000000001', resource: patientBody('Good', ids(`atomic-${name}`)), request: { method: 'POST', url: 'Patient' } },
         { resource: observation('urn:uuid:2d5f5d0e-1111-4aaa-8bbb-000000000001', '3-2'), request: { method: 'POST', url: 'Observation' } },
@@ -220,7 +225,7 @@ describeEachEngine('FHIR transaction', (server) => {
   });
 
   test('a transaction of 10 patients with 25 resources each; history shows every entry', async () => {
-    const since = new Date().toISOString();
+    const since = await sinceNow();
     const entry: unknown[] = [];
     for (let p = 0; p < 10; p++) {
       const fullUrl = `urn:uuid:5e1c0d7a-${String(p).padStart(4, '0')}-4000-8000-000000000000`;

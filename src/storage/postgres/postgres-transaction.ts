@@ -1,30 +1,34 @@
 import type pg from 'pg';
 import type { SqlExecutor } from '../sql/sql-executor.js';
 import type { StoreTransaction, VersionWrite } from '../store.js';
-import { readCurrent, readHistory, readVersion } from '../sql/sql-reads.js';
+import { readCurrent, readCurrents, readHistory, readVersion } from '../sql/sql-reads.js';
 import { runSearch } from '../sql/run-search.js';
 import { grantIdsOfConsent } from '../consent/consent-sql.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
-import { postgresWriteVersion } from './postgres-write-version.js';
+import { isCreate, postgresWriteCreates, postgresWriteVersion } from './postgres-write-version.js';
 
 /**
- * A store transaction on PostgreSQL that opens only when it needs to. A plain create — the most
- * common write — is one version write and nothing else, and one statement is a transaction by
- * itself: it runs alone on the pool, one round trip instead of BEGIN, the write and COMMIT (on a
- * loaded 2-core machine each round trip is a wake-up of the backend and of this process).
+ * A store transaction on PostgreSQL that opens only when it needs to, and sends version writes in
+ * as few round trips as it can. A plain create — the most common write — is one version write and
+ * nothing else, and one statement is a transaction by itself: it runs alone on the pool, one round
+ * trip instead of BEGIN, the write and COMMIT (on a loaded 2-core machine each round trip is a
+ * wake-up of the backend and of this process).
  *
- * So the first statement of `work`, when it is a version write, is held back: `work` continues
- * (the write returns nothing it needs), and either ends — then the write runs alone — or issues
- * another statement — then BEGIN, the held write and that statement run in order on one client,
- * exactly as if nothing had been held. A failure of a held write surfaces where it runs: at the
- * next statement, or as the transaction's failure. `work` may also run record statements (`db`)
- * in the same transaction; they open it like any other statement.
+ * So version writes are held back: `work` continues (a write returns nothing it needs) and the
+ * held writes go out when `work` issues any other statement, or ends — in order, exactly as if
+ * nothing had been held. Creates held together go out as one statement (`postgresWriteCreates`):
+ * a transaction that writes many resources (a Bundle, the disclosure log's AuditEvents) holds its
+ * transaction id — which the change log's readers wait for — for one round trip, not one each.
+ * Held writes with nothing opened before them and nothing after run alone on the pool when they
+ * are one statement; otherwise BEGIN comes first. A failure of a held write surfaces where it
+ * runs: at the next statement, or as the transaction's failure. `work` may also run record
+ * statements (`db`) in the same transaction; they open it like any other statement.
  */
 export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTransaction, db: SqlExecutor) => Promise<T>): Promise<T> {
   let client: pg.PoolClient | undefined;
-  let held: VersionWrite | undefined;
+  let held: VersionWrite[] = [];
   let opening: Promise<pg.PoolClient> | undefined;
-  /** The transaction's client, BEGIN sent and any held write run: where every statement but a lone write goes. */
+  /** The transaction's client, BEGIN sent and any held writes run: where every statement but lone writes goes. */
   const open = async (): Promise<pg.PoolClient> => {
     opening ??= (async () => {
       try {
@@ -36,10 +40,10 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
       return client;
     })();
     const opened = await opening;
-    if (held) {
-      const write = held;
-      held = undefined;
-      await postgresWriteVersion(opened, write);
+    if (held.length > 0) {
+      const writes = held;
+      held = [];
+      await writeHeld(opened, writes);
     }
     return opened;
   };
@@ -51,12 +55,9 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
     history: async (query) => readHistory(await executor(), query),
     search: async (request) => runSearch(await executor(), request),
     readCurrentForUpdate: async (type, id) => readCurrent(await executor(), type, id, true),
+    readCurrentsForUpdate: async (keys) => readCurrents(await executor(), keys, true),
     writeVersion: async (write) => {
-      if (opening === undefined && held === undefined) {
-        held = write;
-        return;
-      }
-      await postgresWriteVersion(await open(), write);
+      held.push(write);
     },
     // A transaction-scoped advisory lock on the key's 64-bit hash: released by COMMIT or ROLLBACK.
     serializeOn: async (key) => {
@@ -66,10 +67,11 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
   };
   try {
     const result = await work(tx, db);
-    if (opening === undefined) {
-      if (held) await postgresWriteVersion(pool, held);
+    if (opening === undefined && (held.length === 1 || held.length > 1 && held.every(isCreate))) {
+      await writeHeld(pool, held);
       return result;
     }
+    if (opening === undefined && held.length === 0) return result;
     await (await open()).query('COMMIT');
     return result;
   } catch (error) {
@@ -77,5 +79,20 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
     throw normalizePostgresError(error);
   } finally {
     client?.release();
+  }
+}
+
+/** Held writes in order: runs of two or more creates as one statement each, the rest one by one. */
+async function writeHeld(db: Pick<pg.PoolClient, 'query'>, writes: readonly VersionWrite[]): Promise<void> {
+  for (let i = 0; i < writes.length;) {
+    let end = i;
+    while (end < writes.length && isCreate(writes[end]!)) end++;
+    if (end - i >= 2) {
+      await postgresWriteCreates(db, writes.slice(i, end));
+      i = end;
+    } else {
+      await postgresWriteVersion(db, writes[i]!);
+      i++;
+    }
   }
 }

@@ -31,6 +31,20 @@ export async function readVersions(db: SqlExecutor, keys: readonly VersionKey[])
   return found;
 }
 
+/**
+ * The current versions that exist among `keys` (tombstones included), in no particular order;
+ * `forUpdate` (PostgreSQL) also holds their rows against concurrent writers until the transaction ends.
+ */
+export async function readCurrents(db: SqlExecutor, keys: readonly { resourceType: string; id: string }[], forUpdate = false): Promise<ResourceVersion[]> {
+  const found: ResourceVersion[] = [];
+  const lock = forUpdate ? raw(' FOR UPDATE') : raw('');
+  for (let i = 0; i < keys.length; i += VERSIONS_PER_STATEMENT) {
+    const probes = keys.slice(i, i + VERSIONS_PER_STATEMENT).map((k) => sql`(resource_type = ${k.resourceType} AND id = ${k.id})`);
+    found.push(...(await db.query(sql`SELECT ${raw(VERSION_COLUMNS)} FROM resources WHERE ${any(probes)}${lock}`)).map(toVersion));
+  }
+  return found;
+}
+
 /** Newest first; the cursor is the last seq seen, so pages stay stable while writes continue. */
 export async function readHistory(db: SqlExecutor, query: HistoryQuery): Promise<Page<ResourceVersion>> {
   const where: Sql[] = [];

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { SearchRequest } from '../../model/index.js';
 import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionKey, VersionWrite } from '../store.js';
 import { changeOf } from '../sql/change-rows.js';
-import { readCurrent, readHistory, readVersion, readVersions } from '../sql/sql-reads.js';
+import { readCurrent, readCurrents, readHistory, readVersion, readVersions } from '../sql/sql-reads.js';
 import { explainSqlite } from '../sql/explain-plan.js';
 import { runSearch, searchStatement } from '../sql/run-search.js';
 import type { SqlExecutor } from '../sql/sql-executor.js';
@@ -176,6 +176,7 @@ export class SqliteStore implements Store {
     return {
       ...reader,
       readCurrentForUpdate: (type, id) => readCurrent(db, type, id),
+      readCurrentsForUpdate: (keys) => readCurrents(db, keys),
       // Nothing to wait for: write transactions run one after another on the one writer, and each
       // sees every write before it (the earlier members of its group on the same connection).
       serializeOn: async () => undefined,
