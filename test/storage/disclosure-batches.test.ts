@@ -74,6 +74,30 @@ for (const engine of testEngines()) {
       assert.deepEqual(written.sort(), ['c-1', 'c-2', 'c-3', 'c-4']);
       assert.deepEqual(await pendingIds(), []);
     });
+
+    test('until its work writes, a materialization holds back no change of the log (PostgreSQL: no transaction id yet)', async () => {
+      await drain();
+      await testStore().consent.recordDisclosures([row('h-1')]);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      let taking!: () => void;
+      const taken = new Promise<void>((resolve) => { taking = resolve; });
+      const pass = materialize('holding', async (_batch, tx) => {
+        taking();
+        await released; // preparing its AuditEvents, say
+        await write(tx, 'event-of-holding');
+      });
+      await taken;
+      // SQLite's one writer would wait for the materialization: there the log cannot be held back.
+      if (engine === 'postgres') {
+        await testStore().transaction((tx) => write(tx, 'committed-meanwhile'));
+        const batch = await testStore().readChanges(null, 100_000);
+        assert.ok(batch.changes.some((c) => c.id === 'committed-meanwhile'), 'a change committed meanwhile is read at once');
+        assert.equal(batch.heldBack ?? false, false);
+      }
+      release();
+      assert.equal((await pass).taken, 1);
+    });
   });
 
   describe(`disclosure batches on a one-connection pool [${engine}]`, () => {

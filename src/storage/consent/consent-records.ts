@@ -48,8 +48,10 @@ export interface ConsentRecords {
    * locked, `steps.write` writes their AuditEvents through `resources`, and they are marked
    * materialized as batch `batchId` — all of it commits together or not at all (a crash or a
    * failing `write` leaves them pending, nothing written). Rows another process's materialization
-   * took in between are left out of `write`'s batch (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite has
-   * one writer). A batch claimed by the earlier claim-then-mark materializer (migration 7) whose
+   * took in between are left out of `write`'s batch; on PostgreSQL one process materializes at a
+   * time (a transaction-scoped advisory lock, tried: the others take nothing and leave the work to
+   * it — a row lock would give the transaction an id at once, which the matcher waits for); SQLite
+   * has one writer. A batch claimed by the earlier claim-then-mark materializer (migration 7) whose
    * writer died — claimed before `staleBefore`, never marked — is taken first, whole and under its
    * own id, so AuditEvents it may already have written are written again, not twice. Returns the
    * batch id used and how many rows it materialized (0: nothing waits, or another process took

@@ -5,16 +5,25 @@ import type { ConsentRecords, DisclosureRecord } from './consent-records.js';
 
 /**
  * The consent records in plain SQL that both engines run (placeholders aside). The one engine
- * difference is taking disclosures to materialize: PostgreSQL skips rows another process's
- * materialization holds (`FOR UPDATE SKIP LOCKED`) so both get work; SQLite has one writer.
+ * difference is taking disclosures to materialize: on PostgreSQL one process at a time does it
+ * (`MATERIALIZE_LOCK`); SQLite has one writer.
  */
+/**
+ * Arbitrary, fixed: the transaction-scoped advisory lock a PostgreSQL materialization tries before
+ * it takes rows; a process that does not get it leaves the work to the one that did. Rows locked
+ * `FOR UPDATE` instead would give the transaction its id at its start — and the change log's
+ * readers wait for every transaction id older than a change (ADR 0001): notifications stalled for
+ * the whole batch (its reads, its AuditEvents' validation, its writes). An advisory lock needs no
+ * transaction id: the id comes with the batch's first write, and the matcher waits for that
+ * statement only.
+ */
+const MATERIALIZE_LOCK = 7_100_002;
 /** The grants a Consent backs (ConsentRecords, and StoreTransaction in a write's own transaction). */
 export async function grantIdsOfConsent(db: SqlExecutor, consentId: string): Promise<string[]> {
   return (await db.query(sql`SELECT id FROM grants WHERE consent_id = ${consentId} ORDER BY created_at, id`)).map((r) => String(r.id));
 }
 
 export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): ConsentRecords {
-  const skipLocked = raw(engine === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
   return {
     grantIdsOfConsent: (consentId) => grantIdsOfConsent(db.read, consentId),
 
@@ -37,9 +46,12 @@ export function consentRecords(db: RecordDb, engine: 'sqlite' | 'postgres'): Con
       if (peeked.length === 0) return { batchId, taken: 0 };
       const prepared = await steps.prepare({ batchId: id, records: peeked.map(disclosureOf).sort(byRecorded) });
       return db.withResources(async (tx, resources) => {
+        if (engine === 'postgres' && (await tx.query(sql`SELECT pg_try_advisory_xact_lock(${MATERIALIZE_LOCK}) AS locked`))[0]?.locked !== true) {
+          return { batchId: id, taken: 0 };
+        }
         const state = id === batchId ? raw('batch_id IS NULL') : sql`batch_id = ${id}`;
-        const locked = new Set((await tx.query(sql`SELECT seq FROM disclosures WHERE seq IN (${seqList(peeked)}) AND materialized_at IS NULL AND ${state}
-          ${skipLocked}`)).map((r) => Number(r.seq)));
+        const locked = new Set((await tx.query(sql`SELECT seq FROM disclosures WHERE seq IN (${seqList(peeked)}) AND materialized_at IS NULL AND ${state}`))
+          .map((r) => Number(r.seq)));
         const taken = peeked.filter((r) => locked.has(Number(r.seq)));
         if (taken.length === 0) return { batchId: id, taken: 0 };
         await steps.write({ batchId: id, records: taken.map(disclosureOf).sort(byRecorded) }, prepared, resources);
