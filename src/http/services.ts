@@ -47,7 +47,8 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[], tx?: StoreTransaction) =>
     tx ? writeResourcesIn(writeContext ??= fhirContextOf(services), tx, resources) : loadResources(writeContext ??= fhirContextOf(services), resources);
-  const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
+  // (The engine is built below; a batch commits only once the server runs.)
+  const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources, onCommitted: () => subscriptions.notifyCommitted() });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs,
     concurrency: config.deliveryConcurrency ?? deliveryConcurrencyFor(store.engine) }, sign: detachedJwsSigner(keys), metrics,
