@@ -42,12 +42,6 @@ export interface DisclosureLogDeps {
   batchSize?: number;
   /** How often pending disclosures are materialized (besides `materialize()` on demand). */
   everyMs?: number;
-  /**
-   * After a batch's AuditEvents committed: the subscription matcher looks at the change log at
-   * once. On PostgreSQL a change committed while the batch wrote waited behind its transaction
-   * (ADR 0001), and the matcher, backing off, would look again up to twice that late.
-   */
-  onCommitted?: () => void;
 }
 
 /** A FHIR request as the disclosure log needs it. */
@@ -177,7 +171,6 @@ export class DisclosureLog {
         pass = await this.materializeBatch(batchId, limit, 'each');
       }
       total += pass.taken;
-      if (pass.taken > 0) this.deps.onCommitted?.();
       // Caught up: what arrived while this batch was written waits for the next pass (a second
       // away under load), so it aggregates with what follows instead of becoming a tiny batch of
       // its own — looping on at once wrote an AuditEvent every few milliseconds under a steady load.

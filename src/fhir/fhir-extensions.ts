@@ -55,7 +55,7 @@ export type DisclosedContent = { references: string[] } | { body: Resource };
 export interface FhirExtensions {
   types: Record<string, ResourceTypeExtension>;
   operations: FhirOperation[];
-  /** Called after every committed write through the API (wakes change-log readers at once). */
+  /** Called after every committed write through the API. */
   afterCommit(): void;
   /**
    * Before a successful response carrying resources leaves for a caller with a token (reads,

@@ -47,12 +47,13 @@ export function createServices(config: Config, overrides: { clock?: Clock } = {}
   let writeContext: FhirContext | undefined;
   const writeResources = (resources: Resource[], tx?: StoreTransaction) =>
     tx ? writeResourcesIn(writeContext ??= fhirContextOf(services), tx, resources) : loadResources(writeContext ??= fhirContextOf(services), resources);
-  // (The engine is built below; a batch commits only once the server runs.)
-  const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources, onCommitted: () => subscriptions.notifyCommitted() });
+  const disclosures = new DisclosureLog({ store, clock, log, fhirBase, writeResources });
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined;
   const subscriptions = createSubscriptionEngine({ store, clock, log, options: { mode: config.mode, fhirBase, grantTrustMs: config.tokenCheckCacheMs,
     concurrency: config.deliveryConcurrency ?? deliveryConcurrencyFor(store.engine) }, sign: detachedJwsSigner(keys), metrics,
     onDisclosed: (sent) => disclosures.notificationRecord(sent) });
+  // Every commit that wrote resources, whatever wrote it, wakes the matcher (the FHIR API's also through afterCommit).
+  store.onVersionsCommitted(() => subscriptions.notifyCommitted());
   // Revocations from the portal, the Consent API and a declined invitation stop subscriptions at once, as RFC 7009's do.
   const consent = new ConsentService({ store, clock, log, fhirBase, writeResources, onGrantsRevoked: (grantIds) => subscriptions.onGrantsEnded(grantIds) });
   const services: Services = {

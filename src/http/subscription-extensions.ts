@@ -56,7 +56,8 @@ export function subscriptionExtensions(engine: SubscriptionEngine, websockets: W
           return websockets.issueToken(wanted.length > 0 ? wanted : await websockets.websocketIds(visibleIds), access);
         } },
     ],
-    afterCommit: () => engine.notifyCommitted(),
+    // The matcher is woken by the store itself after every commit that wrote resources (services.ts).
+    afterCommit: () => undefined,
     // R4 extension capabilitystatement-websocket: where websocket subscribers connect (Backport IG "Websockets", step 3).
     restExtensions: () => [{ url: 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket', valueUri: websockets.websocketUrl }],
     capability: (type) => type === 'Subscription'

@@ -72,6 +72,8 @@ export interface Store extends StoreReader {
   isReady(): Promise<boolean>;
   /** Runs `work` in one atomic transaction; a thrown error rolls everything back. */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** `listener` runs after every transaction of this store that wrote resource versions committed (commit-listeners.ts). */
+  onVersionsCommitted(listener: () => void): void;
   /**
    * The change log after `cursor` (null = from the start). Never skips a committed change, even
    * when concurrent transactions commit out of sequence order. Changes of `contentTypes` come

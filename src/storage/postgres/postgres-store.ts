@@ -7,6 +7,7 @@ import { readCurrent, readHistory, readVersion, readVersions } from '../sql/sql-
 import { explainPostgres } from '../sql/explain-plan.js';
 import { runSearch, searchStatement } from '../sql/run-search.js';
 import { StorageBadQuery } from '../storage-errors.js';
+import { CommitListeners } from '../commit-listeners.js';
 import { normalizePostgresError, postgresExecutor } from './postgres-executor.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresSignals } from './postgres-signals.js';
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly review: ReviewRecords;
   readonly signals: PostgresSignals;
   private readonly revocations = new RevocationEpoch();
+  private readonly committed = new CommitListeners();
   /** Which statements go out prepared (prepared-statements.ts); exposed for tests. */
   readonly statementNames: StatementNames;
 
@@ -75,7 +77,7 @@ export class PostgresStore implements Store {
     this.db = postgresExecutor(this.pool);
     // What every record family runs on: reads and one-statement writes on the pool, units on one client.
     const records: RecordDb = { read: this.db, atomically: (work) => this.inTransaction((client) => work(postgresExecutor(client))), once: (statement) => this.db.query(statement),
-      withResources: (work) => postgresTransaction(this.pool, (tx, db) => work(db, tx)) };
+      withResources: (work) => this.committed.around((wrote) => postgresTransaction(this.pool, (tx, db) => work(db, tx), wrote)) };
     this.auth = authRecords(records, this.revocations, () => this.signals.notify(REVOCATIONS_CHANNEL, ''));
     this.subscriptions = subscriptionRecords(records, 'postgres', applicationName.slice(LEASE_HOLDER_PREFIX.length));
     this.consent = consentRecords(records, 'postgres');
@@ -164,7 +166,11 @@ export class PostgresStore implements Store {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return postgresTransaction(this.pool, work);
+    return this.committed.around((wrote) => postgresTransaction(this.pool, work, wrote));
+  }
+
+  onVersionsCommitted(listener: () => void): void {
+    this.committed.add(listener);
   }
 
   /**

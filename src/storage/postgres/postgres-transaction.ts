@@ -24,7 +24,7 @@ import { isCreate, postgresWriteCreates, postgresWriteVersion } from './postgres
  * runs: at the next statement, or as the transaction's failure. `work` may also run record
  * statements (`db`) in the same transaction; they open it like any other statement.
  */
-export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTransaction, db: SqlExecutor) => Promise<T>): Promise<T> {
+export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTransaction, db: SqlExecutor) => Promise<T>, wrote: () => void = () => undefined): Promise<T> {
   let client: pg.PoolClient | undefined;
   let held: VersionWrite[] = [];
   let opening: Promise<pg.PoolClient> | undefined;
@@ -58,6 +58,7 @@ export async function postgresTransaction<T>(pool: pg.Pool, work: (tx: StoreTran
     readCurrentsForUpdate: async (keys) => readCurrents(await executor(), keys, true),
     writeVersion: async (write) => {
       held.push(write);
+      wrote();
     },
     // A transaction-scoped advisory lock on the key's 64-bit hash: released by COMMIT or ROLLBACK.
     serializeOn: async (key) => {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchRequest } from '../../model/index.js';
+import { CommitListeners } from '../commit-listeners.js';
 import type { Store, StoreReader, StoreTransaction, HistoryQuery, ChangeBatch, VersionKey, VersionWrite } from '../store.js';
 import { changeOf } from '../sql/change-rows.js';
 import { readCurrent, readCurrents, readHistory, readVersion, readVersions } from '../sql/sql-reads.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly readDb: SqlExecutor;
   private writeVersion: ((write: VersionWrite) => void) | undefined;
   private readonly commits: GroupCommit;
+  private readonly committed = new CommitListeners();
   private readonly writerSnapshot: ReadSnapshot;
   private readonly readerSnapshot: ReadSnapshot;
   private readonly checkpointer: WalCheckpointer | undefined;
@@ -110,7 +112,7 @@ export class SqliteStore implements Store {
     this.readDb = { query: (statement) => (this.commits.writing ? onReader : onWriter).query(statement) };
     // What every record family runs on: reads as above, writes through the group commit.
     const records: RecordDb = { read: this.readDb, atomically: (work) => this.commits.run(() => work(this.writeDb)), once: (statement) => this.commits.run(() => this.writeDb.query(statement)),
-      withResources: (work) => this.commits.run(() => work(this.writeDb, this.transactionView())) };
+      withResources: (work) => this.committed.around((wrote) => this.commits.run(() => work(this.writeDb, this.transactionView(wrote)))) };
     this.auth = authRecords(records);
     this.subscriptions = subscriptionRecords(records, 'sqlite', randomUUID());
     this.consent = consentRecords(records, 'sqlite');
@@ -162,10 +164,15 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.commits.run(() => work(this.transactionView()));
+    return this.committed.around((wrote) => this.commits.run(() => work(this.transactionView(wrote))));
   }
 
-  private transactionView(): StoreTransaction {
+  onVersionsCommitted(listener: () => void): void {
+    this.committed.add(listener);
+  }
+
+  /** `wrote`: told of each version written (the commit listeners run after the commit if any was). */
+  private transactionView(wrote: () => void): StoreTransaction {
     const db = this.writeDb;
     const reader: StoreReader = {
       readCurrent: (type, id) => readCurrent(db, type, id),
@@ -185,6 +192,7 @@ export class SqliteStore implements Store {
         // Prepared after migrations, on first use: the statements need the tables.
         this.writeVersion ??= sqliteVersionWriter(this.writer);
         this.writeVersion(write);
+        wrote();
       },
     };
   }
