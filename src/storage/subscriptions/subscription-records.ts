@@ -152,8 +152,6 @@ export interface SubscriptionRecords {
   wakeSubscription(id: string, now: number): Promise<boolean>;
   /** Gives back a lease this process holds (a worker stopping between rounds); the subscription is due at once. */
   releaseLease(id: string): Promise<void>;
-  /** Subscriptions of these topics that are not off, for any patient or for one of `patientIds`. */
-  candidates(topicUrls: string[], patientIds: string[]): Promise<SubscriptionRecord[]>;
   /**
    * Every subscription that is not off, and the catalog version they are as of (one snapshot).
    * Inserts, updates, restarts and deletes move the version in their own transaction; turning off

@@ -42,24 +42,6 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
     });
   };
 
-  // The candidates (index lookups on topic and patient) — one UNION ALL, one round trip.
-  //
-  // One branch per topic and kind of patient key, each an equality on the topic: with
-  // `topic_url IN (…) AND (patient_key IS NULL OR patient_key IN (…))` SQLite seeks on the topic
-  // alone and reads every subscription of it — with 10,000 subscriptions to one topic for other
-  // patients, ~0.4–0.7 ms per matcher batch on this machine (two IN lists on the two index columns
-  // are no better), against a few µs for these seeks.
-  const candidates = async (topicUrls: string[], patientIds: string[]) => {
-    const branches: Sql[] = [];
-    const patients = join(patientIds.map((p) => sql`${p}`), ', ');
-    for (const url of topicUrls) {
-      branches.push(sql`SELECT s.* FROM subscriptions s WHERE s.topic_url = ${url} AND s.patient_key IS NULL AND s.status <> 'off'`);
-      if (patientIds.length > 0) {
-        branches.push(sql`SELECT s.* FROM subscriptions s WHERE s.topic_url = ${url} AND s.patient_key IN (${patients}) AND s.status <> 'off'`);
-      }
-    }
-    return branches.length > 0 ? (await db.read.query(join(branches, ' UNION ALL '))).map(subscriptionOf) : [];
-  };
   // In the transaction of every write that can add a matcher candidate or change one (catalog()).
   const moveCatalog = sql`UPDATE subscription_catalog SET version = version + 1 WHERE id = 1`;
 
@@ -102,7 +84,6 @@ export function subscriptionRecords(db: RecordDb, engine: 'sqlite' | 'postgres',
       return (await tx.query(sql`DELETE FROM subscriptions WHERE id = ${id} RETURNING id`)).length > 0;
     }),
 
-    candidates,
     catalog: async () => {
       const rows = await db.read.query(sql`SELECT c.version AS catalog_version, s.* FROM subscription_catalog c
         LEFT JOIN subscriptions s ON s.status <> 'off' WHERE c.id = 1`);
