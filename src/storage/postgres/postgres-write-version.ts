@@ -23,11 +23,7 @@ const COLUMN_TYPES: Record<IndexKind, string[]> = {
  * All CTEs see the same snapshot, so the DELETEs only ever see the previous version's rows.
  */
 export async function postgresWriteVersion(client: Pick<pg.PoolClient, 'query'>, write: VersionWrite): Promise<void> {
-  const params: unknown[] = [];
-  const p = (value: unknown, cast = '') => {
-    params.push(value);
-    return `$${params.length}${cast}`;
-  };
+  const { params, p } = parameters();
   const deleted = write.json === null ? 1 : 0;
   const type = p(write.resourceType);
   const id = p(write.id);
@@ -87,11 +83,7 @@ export const isCreate = (write: VersionWrite) => write.versionId === 1 && write.
  * in the order given.
  */
 export async function postgresWriteCreates(client: Pick<pg.PoolClient, 'query'>, writes: readonly VersionWrite[]): Promise<void> {
-  const params: unknown[] = [];
-  const p = (value: unknown, cast: string) => {
-    params.push(value);
-    return `$${params.length}${cast}`;
-  };
+  const { params, p } = parameters();
   const ctes = [
     `input AS (SELECT * FROM unnest(${p(writes.map((w) => w.resourceType), '::text[]')}, ${p(writes.map((w) => w.id), '::text[]')},
       ${p(writes.map((w) => w.lastUpdated), '::bigint[]')}, ${p(writes.map((w) => w.json), '::text[]')}) WITH ORDINALITY AS u(resource_type, id, last_updated, content, n))`,
@@ -115,4 +107,10 @@ export async function postgresWriteCreates(client: Pick<pg.PoolClient, 'query'>,
   } catch (error) {
     throw normalizePostgresError(error);
   }
+}
+
+/** A statement's values and `p`, which adds one and gives its numbered placeholder (with a cast). */
+function parameters(): { params: unknown[]; p: (value: unknown, cast?: string) => string } {
+  const params: unknown[] = [];
+  return { params, p: (value, cast = '') => `$${params.push(value)}${cast}` };
 }
